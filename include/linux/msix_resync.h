@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * msix-resync: make a hypervisor reprogram a passed-through device's MSI-X
+ * table after a reset it cannot see (a "backdoor" reset such as a BIST).
+ *
+ * Call sequence for a driver with its own reset state machine:
+ *
+ *	rs = msix_resync_alloc(pdev, GFP_KERNEL);	(probe, process context)
+ *	...
+ *	msix_resync_quiesce(rs);			(may be atomic)
+ *	pci_save_state(pdev);
+ *	<backdoor reset>
+ *	pci_restore_state(pdev);
+ *	msix_resync_resume(rs);				(may be atomic)
+ *	...
+ *	msix_resync_free(rs);				(remove)
+ *
+ * or, for a driver without one, msix_resync_reset().
+ */
+#ifndef _LINUX_MSIX_RESYNC_H
+#define _LINUX_MSIX_RESYNC_H
+
+#include <linux/types.h>
+
+struct pci_dev;
+struct msix_resync;
+
+struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp);
+void msix_resync_free(struct msix_resync *rs);
+int msix_resync_quiesce(struct msix_resync *rs);
+int msix_resync_resume(struct msix_resync *rs);
+int msix_resync_reset(struct pci_dev *pdev,
+		      int (*reset)(struct pci_dev *pdev, void *data),
+		      void *data);
+
+#endif /* _LINUX_MSIX_RESYNC_H */

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Fetch Debian's cloud kernel image and headers of a series (6.1, 6.12)
+# into the cache, unpacked, no root needed: apt-get download + dpkg-deb -x.
+#
+#   fetch-debian.sh kernel SERIES   -> prints the unpacked root
+#   fetch-debian.sh source SERIES   -> prints the unpacked linux-source tree
+#                                      (scripts/ only, for checkpatch)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=${1:?usage: fetch-debian.sh kernel|source SERIES}
+series=${2:?usage: fetch-debian.sh kernel|source SERIES}
+dest=$MSIX_RESYNC_CACHE/debian/$series
+mkdir -p "$dest/debs"
+
+resolve() {
+	local pkg
+	pkg=$(apt_first_dep "$1")
+	if [ -z "$pkg" ]; then
+		step "apt lists lack $1; running apt-get update"
+		if [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2; fi
+		pkg=$(apt_first_dep "$1")
+	fi
+	[ -n "$pkg" ] || die "cannot resolve $1 with apt-cache"
+	echo "$pkg"
+}
+
+download() {	# download + unpack packages not yet unpacked
+	local p
+	for p in "$@"; do
+		[ -e "$dest/debs/$p.unpacked" ] && continue
+		info "downloading $p"
+		(cd "$dest/debs" && rm -f "${p}"_*.deb && apt-get download -q "$p" 2>&1 |
+			grep -v '^W: Download is performed unsandboxed' >&2 || true)
+		local deb
+		deb=$(ls "$dest/debs/${p}"_*.deb 2>/dev/null | head -n1)
+		[ -n "$deb" ] || die "apt-get download $p failed"
+		info "unpacking $(basename "$deb")"
+		dpkg-deb -x "$deb" "$dest/root"
+		rm -f "$deb"
+		touch "$dest/debs/$p.unpacked"
+	done
+}
+
+case $what in
+kernel)
+	image=$(resolve "$(meta_image "$series")")
+	krel=${image#linux-image-}
+	if [ ! -e "$dest/debs/$image.unpacked" ]; then
+		step "fetching Debian $series kernel $krel"
+		headers=linux-headers-$krel
+		common=$(apt-cache depends "$headers" | awk '/Depends: linux-headers-.*-common/ { print $2; exit }')
+		kbuild=$(apt-cache depends "$headers" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
+		[ -n "$common" ] && [ -n "$kbuild" ] || die "cannot resolve the dependencies of $headers"
+		download "$headers" "$common" "$kbuild" "$image"
+		# Debian's headers Makefile includes its common part by
+		# absolute path; point it into the cache.
+		sed -i "s|include /usr/src/|include $dest/root/usr/src/|" \
+			"$dest/root/usr/src/linux-headers-$krel/Makefile"
+	fi
+	echo "$krel" > "$dest/krel"
+	echo "$dest/root"
+	;;
+source)
+	src=$dest/linux-source
+	if [ ! -e "$src/.done" ]; then
+		step "fetching Debian linux-source-$series (for checkpatch and kernel-doc)"
+		download "linux-source-$series"
+		rm -rf "$src" && mkdir -p "$src"
+		info "extracting scripts/ from linux-source-$series.tar.xz"
+		tar -xJf "$dest/root/usr/src/linux-source-$series.tar.xz" -C "$src" \
+			--strip-components=1 "linux-source-$series/scripts" \
+			"linux-source-$series/.checkpatch.conf" 2>/dev/null ||
+		tar -xJf "$dest/root/usr/src/linux-source-$series.tar.xz" -C "$src" \
+			--strip-components=1 "linux-source-$series/scripts"
+		touch "$src/.done"
+	fi
+	echo "$src"
+	;;
+*)
+	die "unknown: $what"
+	;;
+esac

@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for msix-resync's scripts. Source it; do not run it.
+
+: "${MSIX_RESYNC_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/msix-resync}"
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export MSIX_RESYNC_CACHE TOP
+
+# The Debian kernels we support: series -> metapackages.
+SERIES="6.1 6.12"
+meta_image() { case $1 in 6.1) echo linux-image-cloud-amd64 ;; *) echo "linux-image-$1-cloud-amd64" ;; esac; }
+meta_headers() { case $1 in 6.1) echo linux-headers-cloud-amd64 ;; *) echo "linux-headers-$1-cloud-amd64" ;; esac; }
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# First "Depends:" of a package, i.e. what a metapackage points at.
+apt_first_dep() {
+	apt-cache depends "$1" 2>/dev/null |
+		awk '/^ *\|?Depends:/ { sub(/^ *\|?Depends: */, ""); print; exit }'
+}
