@@ -154,11 +154,18 @@ static void e2e_zero_table(void)
 	readl(e2e_entry(0) + PCI_MSIX_ENTRY_DATA);
 }
 
+struct e2e_reset {
+	const char *label;
+	int ret;
+};
+
 static int e2e_reset_cb(struct pci_dev *pdev, void *data)
 {
-	e2e_mark("reset");
+	struct e2e_reset *r = data;
+
+	e2e_mark(r->label);
 	e2e_zero_table();
-	return data ? -ETIMEDOUT : 0;
+	return r->ret;
 }
 
 static void e2e_program_device(void)
@@ -274,16 +281,20 @@ static void e2e_case_resync(const char *name)
 
 static void e2e_case_oneshot(void)
 {
+	struct e2e_reset ok = { "oneshot:reset", 0 };
+	struct e2e_reset fail = { "oneshot:failing-reset", -ETIMEDOUT };
+
 	e2e_mark("oneshot:begin");
 	e2e_observe("oneshot:before");
-	e2e_ret("oneshot:reset", msix_resync_reset(e2e.pdev, e2e_reset_cb, NULL));
+
+	e2e_ret("oneshot:reset", msix_resync_reset(e2e.pdev, e2e_reset_cb, &ok));
 	e2e_mark("oneshot:restored");
 	e2e_observe("oneshot:after");
 	e2e_mark("oneshot:fire");
 	e2e_fire("oneshot");
 	e2e_mark("oneshot:failing");
 	/* A failing reset: its error is returned, MSI-X still comes back. */
-	e2e_ret("oneshot:failing", msix_resync_reset(e2e.pdev, e2e_reset_cb, &e2e));
+	e2e_ret("oneshot:failing", msix_resync_reset(e2e.pdev, e2e_reset_cb, &fail));
 	e2e_observe("oneshot:failing-after");
 	e2e_mark("oneshot:end");
 }
@@ -404,10 +415,13 @@ static void e2e_case_stale(void)
 static void e2e_case_mode(const char *name, unsigned int type)
 {
 	struct pci_dev *pdev = e2e.pdev;
+	struct e2e_reset reset = { NULL, 0 };
 	struct msix_resync *rs;
-	char label[64];
+	char label[64], reset_label[64];
 	int ret;
 
+	snprintf(reset_label, sizeof(reset_label), "%s:reset", name);
+	reset.label = reset_label;
 	ret = e2e_setup_vectors(1, type);
 	snprintf(label, sizeof(label), "%s:setup", name);
 	e2e_ret(label, ret);
@@ -426,7 +440,7 @@ static void e2e_case_mode(const char *name, unsigned int type)
 	e2e_ret(label, msix_resync_resume(rs));
 	snprintf(label, sizeof(label), "%s:oneshot", name);
 	e2e_mark(label);
-	e2e_ret(label, msix_resync_reset(pdev, e2e_reset_cb, NULL));
+	e2e_ret(label, msix_resync_reset(pdev, e2e_reset_cb, &reset));
 	snprintf(label, sizeof(label), "%s:end", name);
 	e2e_mark(label);
 	pr_info("msix_resync_e2e: OBS %s msi_cap=%#x\n", name, pdev->msi_cap);

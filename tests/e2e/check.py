@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Verdicts for one end-to-end guest run (tests/guest/msix_resync_e2e.c).
+
+Usage: check.py KERNEL-LABEL OUTDIR
+Every assertion combines what the guest observed with what QEMU traced.
+Prints one PASS/FAIL line per assertion and "N passed, M failed".
+"""
+
+import sys
+
+from guestlog import Run
+
+EINVAL, EIO, ENODEV, ESTALE, ETIMEDOUT = -22, -5, -19, -116, -110
+MASKED_VEC = 3
+
+
+class Checker:
+    def __init__(self, label, run):
+        self.label, self.run = label, run
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=''):
+        if ok:
+            self.passed += 1
+            print('PASS %s %s' % (self.label, name))
+        else:
+            self.failed += 1
+            print('FAIL %s %s %s' % (self.label, name, detail))
+
+    def guarded(self, name, fn):
+        try:
+            fn()
+        except (KeyError, ValueError, IndexError) as e:
+            self.check(name, False, 'missing data: %r' % (e,))
+
+    # --- helpers -------------------------------------------------------
+    def enables(self, a, b):
+        return [e[1] for e in self.run.between(a, b) if e[0] == 'msix']
+
+    def cfg_writes(self, a, b):
+        return [e for e in self.run.between(a, b) if e[0] == 'cfg']
+
+    def masks_kept(self, before, after):
+        """Every vector: the same mask as before, and all three views agree."""
+        b, a = self.run.obs[before], self.run.obs[after]
+        return all(a[v]['hwmask'] == b[v]['hwmask'] and
+                   a[v]['hwmask'] == a[v]['msimask'] == a[v]['irqmask'] for v in b)
+
+    def message_restored(self, after):
+        for v, o in self.run.obs[after].items():
+            hi_lo = o['cached'][0]
+            if o['addr'] != hi_lo or o['data'] != o['cached'][1]:
+                return False, 'vec %d addr/data %s/%s, cached %s/%s' % (
+                    v, o['addr'], o['data'], o['cached'][0], o['cached'][1])
+        return True, ''
+
+    def delivered_once(self, fire_label, obs_label, seg):
+        irqs = self.run.irqs[fire_label]
+        obs = self.run.obs[obs_label]
+        notified = {e[1] for e in self.run.between(*seg) if e[0] == 'notify'}
+        for v, o in obs.items():
+            want = 0 if o['hwmask'] else 1
+            if irqs.get(v) != want:
+                return False, 'vec %d delivered %s, want %d' % (v, irqs.get(v), want)
+            if v not in notified:
+                return False, 'QEMU did not raise vec %d' % v
+        return True, ''
+
+    # --- the cases -----------------------------------------------------
+    def stock(self):
+        en = self.enables('stock:begin', 'stock:end')
+        self.check('stock: QEMU never sees MSI-X Enable go 1->0->1 (the seed failure condition)',
+                   en and 0 not in en, 'enable states %r' % en)
+
+    def cycle(self, name, begin, reset, restore, end, before, after, fire, fire_seg, ret_ok):
+        self.check('%s: calls return 0' % name, ret_ok, repr(self.run.rets))
+        pre = self.enables(begin, reset)
+        post = self.enables(restore, end)
+        self.check('%s: QEMU sees Enable 1->0 before the reset' % name,
+                   pre and pre[-1] == 0 and 1 not in pre, 'before reset: %r' % pre)
+        upto = self.enables(begin, restore)
+        self.check('%s: QEMU sees Enable 0->1 after the reset' % name,
+                   upto and upto[-1] == 0 and post and post[0] == 1 and 0 not in post,
+                   'until restore: %r, after: %r' % (upto, post))
+        writes = self.cfg_writes(begin, reset)
+        self.check('%s: quiesce costs at most 2 config writes' % name,
+                   len(writes) <= 2, repr(writes))
+        b, a = self.run.obs[before], self.run.obs[after]
+        kept = [v for v in b if b[v]['hwmask'] == 0 and a[v]['hwmask'] == 0]
+        self.check('%s: every vector unmasked before is unmasked after' % name,
+                   len(kept) == sum(1 for v in b if b[v]['hwmask'] == 0) and kept,
+                   'before %r after %r' % (b, a))
+        self.check('%s: the vector the driver masked stays masked' % name,
+                   b[MASKED_VEC]['hwmask'] == 1 and a[MASKED_VEC]['hwmask'] == 1)
+        agree = all(o['hwmask'] == o['msimask'] == o['irqmask'] for o in a.values())
+        self.check('%s: irq core, MSI core and device agree on every mask' % name,
+                   agree, repr(a))
+        ok, why = self.message_restored(after)
+        self.check('%s: every entry holds the cached message' % name, ok, why)
+        ctrl = self.run.ctrl[after]
+        self.check('%s: Enable set, MASKALL clear after resume' % name, ctrl == (1, 0),
+                   repr(ctrl))
+        ok, why = self.delivered_once(fire, after, fire_seg)
+        self.check('%s: an interrupt raised on each unmasked vector arrives exactly once, '
+                   'none on the masked one' % name, ok, why)
+
+    def errors(self):
+        r = self.run.rets
+        self.check('null: every entry point gives -EINVAL',
+                   [r.get('null:' + k) for k in
+                    ('alloc', 'quiesce', 'resume', 'reset-pdev', 'reset-cb')] == [EINVAL] * 5,
+                   repr(r))
+        lines = self.run.log_between('null:begin', 'null:end', r'msix_resync: .*NULL')
+        self.check('null: one log line per call', len(lines) == 5, repr(lines))
+
+        self.check('resume without quiesce: returns 0, QEMU sees no write',
+                   r.get('resume-idle:resume') == 0 and
+                   not self.run.between('resume-idle:begin', 'resume-idle:end'),
+                   repr(self.run.between('resume-idle:begin', 'resume-idle:end')))
+        self.check('quiesce twice: second returns 0, QEMU sees no write',
+                   r.get('twice:quiesce1') == 0 and r.get('twice:quiesce2') == 0 and
+                   not self.run.between('twice:begin', 'twice:end'),
+                   repr(self.run.between('twice:begin', 'twice:end')))
+
+        lines = self.run.log_between('eio:begin', 'eio:end', r'msix_resync: resume: MSI-X not re-enabled')
+        self.check('restore skipped: resume gives -EIO with one log line, writes nothing',
+                   r.get('eio:resume') == EIO and len(lines) == 1 and
+                   not self.run.between('eio:begin', 'eio:end'),
+                   '%r %r' % (r.get('eio:resume'), lines))
+        self.check('restore skipped: restore then resume recovers every vector',
+                   r.get('eio:resume-after-restore') == 0 and
+                   self.delivered_once('eio', 'eio:after', ('eio:fire', 'eio:fired'))[0],
+                   repr(self.run.irqs.get('eio')))
+
+    def vanished(self):
+        r = self.run.rets
+        if 'vanished:begin' not in self.run.console_at:
+            self.check('vanished: case ran', False, 'skipped')
+            return
+        lines = self.run.log_between('vanished:begin', 'vanished:end', r'msix_resync: .*reads all ones')
+        self.check('vanished device: alloc, quiesce and resume give -ENODEV, one log line each',
+                   [r.get('vanished:' + k) for k in ('alloc', 'quiesce', 'resume')] == [ENODEV] * 3
+                   and len(lines) == 3, '%r %r' % (r, lines))
+        self.check('vanished device: nothing written to it',
+                   not self.cfg_writes('vanished:begin', 'vanished:end'),
+                   repr(self.cfg_writes('vanished:begin', 'vanished:end')))
+        self.check('vanished device: back again, resume completes and interrupts arrive',
+                   r.get('vanished:resume-back') == 0 and
+                   all(self.run.irqs['vanished'][v] == (0 if v == MASKED_VEC else 1)
+                       for v in range(5)), repr(self.run.irqs.get('vanished')))
+
+    def stale(self):
+        r = self.run.rets
+        for seg in ('stale-freed', 'stale-realloc'):
+            lines = self.run.log_between(seg + ':begin', seg + ':end', r'msix_resync: .*changed since')
+            self.check('%s: quiesce gives -ESTALE, one log line, writes nothing' % seg,
+                       r.get(seg + ':quiesce') == ESTALE and len(lines) == 1 and
+                       not self.run.between(seg + ':begin', seg + ':end'),
+                       '%r %r %r' % (r.get(seg + ':quiesce'), lines,
+                                    self.run.between(seg + ':begin', seg + ':end')))
+
+    def modes(self):
+        r = self.run.rets
+        for m in ('msi', 'intx'):
+            self.check('%s device: alloc, quiesce, resume succeed as no-ops, QEMU sees no write' % m,
+                       [r.get(m + ':' + k) for k in ('setup', 'alloc', 'quiesce', 'resume')] == [0] * 4
+                       and not self.run.between(m + ':begin', m + ':oneshot'),
+                       '%r %r' % (r, self.run.between(m + ':begin', m + ':oneshot')))
+            self.check('%s device: one-shot reset returns 0' % m, r.get(m + ':oneshot') == 0)
+        # BRIEF 2: the stock MSI restore writes Enable 0 then 1 (0xd2: MSI flags).
+        writes = [e[2] for e in self.run.between('msi:oneshot', 'msi:end')
+                  if e[0] == 'cfg' and e[1] == 0xd2]
+        ens = [w & 1 for w in writes]
+        self.check('msi device: the stock restore itself toggles MSI Enable 0->1 (BRIEF 2)',
+                   len(ens) >= 2 and ens[0] == 0 and ens[-1] == 1, repr([hex(w) for w in writes]))
+
+    def all(self):
+        c = self
+        c.check('guest ran every case to the end', self.run.done())
+        bad = self.run.bad_lines()
+        c.check('guest log has no BUG:, WARNING:, Oops or Call Trace', not bad, repr(bad[:5]))
+        c.guarded('stock', self.stock)
+        c.guarded('resync', lambda: self.cycle(
+            'resync', 'resync:begin', 'resync:reset', 'resync:restore', 'resync:fire',
+            'resync:before', 'resync:after', 'resync', ('resync:fire', 'resync:end'),
+            self.run.rets.get('resync:quiesce') == 0 and self.run.rets.get('resync:resume') == 0))
+        c.guarded('oneshot', lambda: self.cycle(
+            'one-shot', 'oneshot:begin', 'oneshot:reset', 'oneshot:reset', 'oneshot:restored',
+            'oneshot:before', 'oneshot:after', 'oneshot', ('oneshot:fire', 'oneshot:failing'),
+            self.run.rets.get('oneshot:reset') == 0))
+        c.guarded('oneshot-failing', lambda: c.check(
+            'one-shot with a failing reset: returns its error, MSI-X back as before',
+            self.run.rets.get('oneshot:failing') == ETIMEDOUT and
+            self.run.ctrl['oneshot:failing-after'] == (1, 0) and
+            self.masks_kept('oneshot:before', 'oneshot:failing-after')))
+        c.guarded('errors', self.errors)
+        c.guarded('vanished', self.vanished)
+        c.guarded('stale', self.stale)
+        c.guarded('modes', self.modes)
+        return c
+
+
+def main():
+    label, outdir = sys.argv[1], sys.argv[2]
+    run = Run(outdir + '/console.log', outdir + '/trace.log')
+    c = Checker(label, run).all()
+    print('%s: %d passed, %d failed' % (label, c.passed, c.failed))
+    return 1 if c.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
