@@ -230,6 +230,7 @@ static void e2e_case_stock(void)
 	pci_save_state(e2e.pdev);
 	e2e_mark("stock:reset");
 	e2e_zero_table();
+	e2e_observe("stock:zeroed");
 	e2e_mark("stock:restore");
 	pci_restore_state(e2e.pdev);
 	e2e_observe("stock:after");
@@ -262,6 +263,8 @@ static void e2e_case_resync(const char *name)
 	snprintf(label, sizeof(label), "%s:reset", name);
 	e2e_mark(label);
 	e2e_zero_table();
+	snprintf(label, sizeof(label), "%s:zeroed", name);
+	e2e_observe(label);
 	snprintf(label, sizeof(label), "%s:restore", name);
 	e2e_mark(label);
 	pci_restore_state(e2e.pdev);
