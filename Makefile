@@ -12,13 +12,19 @@ SERIES ?= 6.1 6.12
 OUT ?= $(CURDIR)/out
 export MSIX_RESYNC_CACHE ?= $(HOME)/.cache/msix-resync
 
+VERSION := $(shell cat $(CURDIR)/VERSION)
+DKMS_SRC := /usr/src/msix-resync-$(VERSION)
+DKMS_FILES := Kbuild Makefile VERSION dkms.conf include lib
+# dkms-install/-remove act on this kernel release (default: the running one).
+KERNELRELEASE_DKMS ?= $(shell uname -r)
+
 KBUILD_OPTS := M=$(CURDIR) CONFIG_MSIX_RESYNC=m
 ifneq ($(TESTS),)
 KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install help deps fetch modules-all checkpatch \
-	kernel-doc e2e check demo
+	kernel-doc e2e check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -55,6 +61,23 @@ check: deps ## All tests: builds, checkpatch, kernel-doc, end-to-end on both ker
 
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest
 	@scripts/demo.sh
+
+dkms-install: ## Register, build and install with DKMS (root; KERNELRELEASE_DKMS=...)
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	cp -r $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add msix-resync/$(VERSION)
+	dkms build msix-resync/$(VERSION) -k $(KERNELRELEASE_DKMS)
+	dkms install msix-resync/$(VERSION) -k $(KERNELRELEASE_DKMS)
+
+dkms-remove: ## Remove from DKMS, every kernel, and delete its sources (root)
+	dkms remove msix-resync/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+dkms-test: deps ## Test DKMS add/build/install/status/remove against Debian 6.1 and 6.12
+	@scripts/check.sh dkms
+
+docs: deps ## Build the HTML documentation with Sphinx and the kernel's kernel-doc extension
+	@scripts/check.sh docs
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | \

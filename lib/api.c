@@ -23,7 +23,12 @@
 
 #include "msix_resync_core.h"
 
-#define MSIX_RESYNC_VERSION "0.1.0"
+#define CREATE_TRACE_POINTS
+#include "msix_resync_trace.h"
+
+#ifndef MSIX_RESYNC_VERSION
+#define MSIX_RESYNC_VERSION ""
+#endif
 
 /**
  * msix_resync_alloc() - prepare a device for resyncs
@@ -52,29 +57,32 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 	might_sleep();
 	if (!pdev) {
 		pr_err_ratelimited("msix_resync: alloc called with a NULL pci_dev\n");
+		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_ALLOC, -EINVAL, 0);
 		return ERR_PTR(-EINVAL);
 	}
 	if (pdev->msix_enabled && xen_pv_domain()) {
 		dev_err_ratelimited(&pdev->dev,
 				    "msix_resync: Xen PV guest: MSI-X is programmed by the backend (pcifront), a backdoor reset cannot be repaired from this guest\n");
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -EOPNOTSUPP, 0);
 		return ERR_PTR(-EOPNOTSUPP);
 	}
 
 	ret = msix_resync_core_snapshot(pdev, gfp, &rs);
-	if (ret) {
-		if (ret == -ENODEV)
-			dev_err_ratelimited(&pdev->dev,
-					    "msix_resync: MSI-X enabled but no vector allocated; call after pci_alloc_irq_vectors()\n");
-		return ERR_PTR(ret);
-	}
-
-	if (rs->mode == MSIX_RESYNC_MODE_MSIX &&
+	if (!ret && rs->mode == MSIX_RESYNC_MODE_MSIX &&
 	    msix_resync_core_read_ctrl(rs, &ctrl)) {
+		kfree(rs);
+		ret = -ENODEV;
 		dev_err_ratelimited(&pdev->dev,
 				    "msix_resync: config space reads all ones, device gone?\n");
-		kfree(rs);
-		return ERR_PTR(-ENODEV);
+	} else if (ret == -ENODEV) {
+		dev_err_ratelimited(&pdev->dev,
+				    "msix_resync: MSI-X enabled but no vector allocated; call after pci_alloc_irq_vectors()\n");
 	}
+	if (ret) {
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, ret, 0);
+		return ERR_PTR(ret);
+	}
+	trace_msix_resync_alloc(pdev, rs->mode, rs->nvec);
 	return rs;
 }
 EXPORT_SYMBOL_GPL(msix_resync_alloc);
@@ -100,22 +108,37 @@ void msix_resync_free(struct msix_resync *rs)
 }
 EXPORT_SYMBOL_GPL(msix_resync_free);
 
-static int msix_resync_check(struct msix_resync *rs, const char *fn, u16 *ctrl)
+static const char * const msix_resync_fn_name[] = {
+	[MSIX_RESYNC_FN_ALLOC] = "alloc",
+	[MSIX_RESYNC_FN_QUIESCE] = "quiesce",
+	[MSIX_RESYNC_FN_RESUME] = "resume",
+	[MSIX_RESYNC_FN_RESET] = "reset",
+};
+
+/* The checks quiesce and resume share: device present, vectors unchanged. */
+static int msix_resync_check(struct msix_resync *rs, int fn, u16 *ctrl)
 {
+	const char *name = msix_resync_fn_name[fn];
 	int ret;
 
-	ret = msix_resync_core_read_ctrl(rs, ctrl);
-	if (ret) {
-		dev_err_ratelimited(&rs->pdev->dev,
-				    "msix_resync: %s: config space reads all ones, device gone?\n",
-				    fn);
-		return ret;
+	*ctrl = 0;
+	if (rs->mode == MSIX_RESYNC_MODE_MSIX) {
+		ret = msix_resync_core_read_ctrl(rs, ctrl);
+		if (ret) {
+			dev_err_ratelimited(&rs->pdev->dev,
+					    "msix_resync: %s: config space reads all ones, device gone?\n",
+					    name);
+			trace_msix_resync_error(rs->pdev, fn, ret, *ctrl);
+			return ret;
+		}
 	}
 	ret = msix_resync_core_validate(rs);
-	if (ret)
+	if (ret) {
 		dev_err_ratelimited(&rs->pdev->dev,
 				    "msix_resync: %s: interrupt vectors changed since msix_resync_alloc(); free the state and allocate it again\n",
-				    fn);
+				    name);
+		trace_msix_resync_error(rs->pdev, fn, ret, *ctrl);
+	}
 	return ret;
 }
 
@@ -141,27 +164,25 @@ int msix_resync_quiesce(struct msix_resync *rs)
 	u16 ctrl;
 	int ret;
 
+	unsigned int masked;
+	u16 now;
+
 	if (!rs) {
 		pr_err_ratelimited("msix_resync: quiesce called with a NULL state\n");
+		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_QUIESCE, -EINVAL, 0);
 		return -EINVAL;
 	}
 	if (rs->state == MSIX_RESYNC_QUIESCED)
 		return 0;
-	if (rs->mode != MSIX_RESYNC_MODE_MSIX) {
-		ret = msix_resync_core_validate(rs);
-		if (ret)
-			dev_err_ratelimited(&rs->pdev->dev,
-					    "msix_resync: quiesce: interrupt mode changed since msix_resync_alloc(); free the state and allocate it again\n");
-		return ret;
-	}
 
-	ret = msix_resync_check(rs, "quiesce", &ctrl);
-	if (ret)
+	ret = msix_resync_check(rs, MSIX_RESYNC_FN_QUIESCE, &ctrl);
+	if (ret || rs->mode != MSIX_RESYNC_MODE_MSIX)
 		return ret;
 
-	msix_resync_core_mask(rs);
-	msix_resync_core_disable(rs, ctrl);
+	masked = msix_resync_core_mask(rs);
+	now = msix_resync_core_disable(rs, ctrl);
 	rs->state = MSIX_RESYNC_QUIESCED;
+	trace_msix_resync_quiesce(rs->pdev, masked, ctrl, now);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msix_resync_quiesce);
@@ -189,14 +210,17 @@ int msix_resync_resume(struct msix_resync *rs)
 	u16 ctrl;
 	int ret;
 
+	unsigned int unmasked;
+
 	if (!rs) {
 		pr_err_ratelimited("msix_resync: resume called with a NULL state\n");
+		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_RESUME, -EINVAL, 0);
 		return -EINVAL;
 	}
 	if (rs->state != MSIX_RESYNC_QUIESCED)
 		return 0;
 
-	ret = msix_resync_check(rs, "resume", &ctrl);
+	ret = msix_resync_check(rs, MSIX_RESYNC_FN_RESUME, &ctrl);
 	if (ret)
 		return ret;
 
@@ -205,11 +229,14 @@ int msix_resync_resume(struct msix_resync *rs)
 		dev_err_ratelimited(&rs->pdev->dev,
 				    "msix_resync: resume: MSI-X not re-enabled (Message Control %#06x); call pci_restore_state() with saved state first\n",
 				    ctrl);
+		trace_msix_resync_error(rs->pdev, MSIX_RESYNC_FN_RESUME, -EIO,
+					ctrl);
 		return -EIO;
 	}
 
-	msix_resync_core_unmask(rs);
+	unmasked = msix_resync_core_unmask(rs);
 	rs->state = MSIX_RESYNC_IDLE;
+	trace_msix_resync_resume(rs->pdev, unmasked, ctrl, ctrl);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msix_resync_resume);
@@ -242,6 +269,7 @@ int msix_resync_reset(struct pci_dev *pdev,
 	if (!pdev || !reset) {
 		pr_err_ratelimited("msix_resync: reset called with a NULL %s\n",
 				   pdev ? "reset callback" : "pci_dev");
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_RESET, -EINVAL, 0);
 		return -EINVAL;
 	}
 

@@ -225,8 +225,9 @@ unsigned int msix_resync_core_unmask(struct msix_resync *rs)
  * so pci_restore_state() enables MSI-X again.
  *
  * Context: any context.
+ * Return: Message Control as read back after the write.
  */
-void msix_resync_core_disable(struct msix_resync *rs, u16 ctrl)
+u16 msix_resync_core_disable(struct msix_resync *rs, u16 ctrl)
 {
 	struct pci_dev *pdev = rs->pdev;
 	u16 cmd;
@@ -241,4 +242,5 @@ void msix_resync_core_disable(struct msix_resync *rs, u16 ctrl)
 	pci_write_config_word(pdev, rs->cap + PCI_MSIX_FLAGS, ctrl);
 	/* Flush the write. */
 	pci_read_config_word(pdev, rs->cap + PCI_MSIX_FLAGS, &ctrl);
+	return ctrl;
 }

@@ -17,7 +17,7 @@ out=$MSIX_RESYNC_CACHE/build/$series
 step "building against Debian $series ($krel) with W=1 C=2"
 mkdir -p "$out"
 rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
-	--include '*/' --include 'Kbuild' --include 'Makefile' \
+	--include '*/' --include 'Kbuild' --include 'Makefile' --include VERSION \
 	--include '*.c' --include '*.h' --exclude '*' "$TOP/" "$out/src/"
 log=$out/build.log
 # C=2 checks every file, not only those rebuilt.

@@ -78,10 +78,84 @@ do_e2e() {
 	done
 }
 
+do_dkms() {
+	local s krel ver ko mi
+	ver=$(cat "$TOP/VERSION")
+	[ "$(id -u)" -eq 0 ] || { fail "dkms: needs root (dkms installs into /lib/modules)"; return; }
+	dkms remove "msix-resync/$ver" --all >/dev/null 2>&1 || true
+	local krels=""
+	for s in $SERIES; do
+		"$TOP/scripts/fetch-debian.sh" kernel "$s" >/dev/null || { fail "dkms: fetch $s"; return; }
+		krel=$(cat "$MSIX_RESYNC_CACHE/debian/$s/krel")
+		if [ ! -e "/lib/modules/$krel/build/Makefile" ]; then
+			step "installing Debian's linux-headers-$krel for dkms"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+				"linux-headers-$krel" >/dev/null || { fail "dkms: apt-get install linux-headers-$krel"; return; }
+		fi
+		krels="$krels $krel"
+	done
+	step "dkms add, build, install for:$krels"
+	local first=1 log=$OUT/dkms.log
+	: > "$log"
+	for krel in $krels; do
+		if [ $first = 1 ]; then
+			make -C "$TOP" --no-print-directory dkms-install KERNELRELEASE_DKMS="$krel" >>"$log" 2>&1
+		else
+			dkms install "msix-resync/$ver" -k "$krel" >>"$log" 2>&1
+		fi || { cat "$log"; fail "dkms: build and install for $krel"; continue; }
+		first=0
+		if dkms status "msix-resync/$ver" -k "$krel" 2>/dev/null | grep -q ': installed'; then
+			pass "dkms: status shows msix-resync/$ver installed for $krel"
+		else
+			dkms status; fail "dkms: status for $krel"
+		fi
+		ko=$(find "/lib/modules/$krel/updates" -name 'msix_resync.ko*' 2>/dev/null | head -n1)
+		mi=$(modinfo "$ko" 2>/dev/null)
+		if echo "$mi" | grep -qx "version: *$ver" && echo "$mi" | grep -qx 'license: *GPL' &&
+		   echo "$mi" | grep -q "^vermagic: *$krel " &&
+		   echo "$mi" | grep -q '^name: *msix_resync'; then
+			pass "dkms: modinfo $ko: version $ver, GPL, vermagic $krel"
+		else
+			echo "$mi"; fail "dkms: modinfo of the installed module for $krel"
+		fi
+	done
+	make -C "$TOP" --no-print-directory dkms-remove >>"$log" 2>&1
+	if [ -z "$(dkms status msix-resync 2>/dev/null)" ] &&
+	   [ ! -e "/usr/src/msix-resync-$ver" ] &&
+	   [ -z "$(find /lib/modules/*/updates -name 'msix_resync.ko*' 2>/dev/null)" ]; then
+		pass "dkms: remove leaves no status, no sources, no module"
+	else
+		dkms status; fail "dkms: remove left something behind"
+	fi
+}
+
+do_docs() {
+	local src log
+	src=$("$TOP/scripts/fetch-debian.sh" source 6.12) || { fail "docs: no linux-source"; return; }
+	step "sphinx-build (HTML) with the kernel's kernel-doc extension"
+	rm -rf "$OUT/docs"
+	if log=$(KERNEL_SRC=$src sphinx-build -W --keep-going -q -b html \
+		"$TOP/Documentation" "$OUT/docs" 2>&1) && [ -z "$log" ]; then
+		pass "docs: HTML built with no warnings ($OUT/docs/index.html)"
+	else
+		echo "$log"
+		fail "docs: sphinx-build"
+		return
+	fi
+	# The API page must carry every exported function's kernel-doc.
+	local f missing=""
+	for f in $(grep -oP 'EXPORT_SYMBOL_GPL\(\K\w+' "$TOP/lib/api.c"); do
+		grep -q "id=\"c\.$f\"" "$OUT/docs/api.html" || missing="$missing $f"
+	done
+	if [ -z "$missing" ]; then pass "docs: API reference documents every export"; else fail "docs: API reference lacks$missing"; fi
+}
+
 case $what in
 checkpatch) do_checkpatch ;;
 kernel-doc) do_kernel_doc ;;
 e2e) do_e2e ;;
+dkms) do_dkms ;;
+docs) do_docs ;;
 all)
 	step "builds against Debian's headers"
 	do_builds

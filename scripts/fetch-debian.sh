@@ -64,17 +64,18 @@ kernel)
 	;;
 source)
 	src=$dest/linux-source
-	if [ ! -e "$src/.done" ]; then
-		step "fetching Debian linux-source-$series (for checkpatch and kernel-doc)"
+	# What the project uses of the source: checkpatch, kernel-doc, and
+	# the kernel's Sphinx extensions.
+	parts="scripts Documentation/sphinx"
+	if [ "$(cat "$src/.done" 2>/dev/null)" != "$parts" ]; then
+		step "fetching Debian linux-source-$series ($parts)"
 		download "linux-source-$series"
 		rm -rf "$src" && mkdir -p "$src"
-		info "extracting scripts/ from linux-source-$series.tar.xz"
+		info "extracting $parts from linux-source-$series.tar.xz"
+		# shellcheck disable=SC2046
 		tar -xJf "$dest/root/usr/src/linux-source-$series.tar.xz" -C "$src" \
-			--strip-components=1 "linux-source-$series/scripts" \
-			"linux-source-$series/.checkpatch.conf" 2>/dev/null ||
-		tar -xJf "$dest/root/usr/src/linux-source-$series.tar.xz" -C "$src" \
-			--strip-components=1 "linux-source-$series/scripts"
-		touch "$src/.done"
+			--strip-components=1 $(printf "linux-source-$series/%s " $parts)
+		echo "$parts" > "$src/.done"
 	fi
 	echo "$src"
 	;;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * msix-resync: make a hypervisor reprogram a passed-through device's MSI-X
+/**
+ * DOC: overview
+ *
+ * msix-resync makes a hypervisor reprogram a passed-through device's MSI-X
  * table after a reset it cannot see (a "backdoor" reset such as a BIST).
  *
- * Call sequence for a driver with its own reset state machine:
+ * Call sequence for a driver with its own reset state machine::
  *
  *	rs = msix_resync_alloc(pdev, GFP_KERNEL);	(probe, process context)
  *	...
