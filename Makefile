@@ -56,7 +56,7 @@ kernel-doc: deps ## Run kernel-doc -none over the sources; check Context:/Return
 e2e: deps ## Boot Debian 6.1 and 6.12 in QEMU and run the end-to-end tests
 	@scripts/check.sh e2e
 
-check: deps ## All tests: builds, checkpatch, kernel-doc, end-to-end on both kernels
+check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end on both kernels
 	@scripts/check.sh all
 
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest

@@ -93,31 +93,32 @@ DEFINE_EVENT(msix_resync_cycle, msix_resync_resume,
 		 u16 ctrl_now),
 	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now));
 
+/* ctrl: Message Control as read, all ones for a vanished device */
 TRACE_EVENT(msix_resync_error,
 	TP_PROTO(struct pci_dev *pdev, int fn, int err, u16 ctrl),
 	TP_ARGS(pdev, fn, err, ctrl),
 	TP_STRUCT__entry(
 		MSIX_RESYNC_TP_DEV_FIELDS
+		__field(bool, nodev)
 		__field(int, fn)
 		__field(int, err)
 		__field(u16, ctrl)
 	),
 	TP_fast_assign(
 		MSIX_RESYNC_TP_DEV_ASSIGN(pdev);
+		__entry->nodev = !pdev;
 		__entry->fn = fn;
 		__entry->err = err;
 		__entry->ctrl = ctrl;
 	),
-	TP_printk(MSIX_RESYNC_TP_DEV_FMT " fn=%s err=%d enable=%d maskall=%d",
-		  MSIX_RESYNC_TP_DEV_ARGS,
+	TP_printk(MSIX_RESYNC_TP_DEV_FMT "%s fn=%s err=%d ctrl=%#06x",
+		  MSIX_RESYNC_TP_DEV_ARGS, __entry->nodev ? "(none)" : "",
 		  __print_symbolic(__entry->fn,
 				   { MSIX_RESYNC_FN_ALLOC, "alloc" },
 				   { MSIX_RESYNC_FN_QUIESCE, "quiesce" },
 				   { MSIX_RESYNC_FN_RESUME, "resume" },
 				   { MSIX_RESYNC_FN_RESET, "reset" }),
-		  __entry->err,
-		  !!(__entry->ctrl & PCI_MSIX_FLAGS_ENABLE),
-		  !!(__entry->ctrl & PCI_MSIX_FLAGS_MASKALL))
+		  __entry->err, __entry->ctrl)
 );
 
 #endif /* _MSIX_RESYNC_TRACE_H */

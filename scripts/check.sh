@@ -150,17 +150,35 @@ do_docs() {
 	if [ -z "$missing" ]; then pass "docs: API reference documents every export"; else fail "docs: API reference lacks$missing"; fi
 }
 
+do_help() {
+	local targets readme
+	targets=$(make -s -C "$TOP" --no-print-directory help | awk '{ print $1 }' | sort)
+	readme=$(sed -n '/^## Commands/,/^## /p' "$TOP/README.md" |
+		grep -oP '^\| `make \K[a-z0-9-]+' | sort)
+	# "make" alone is "make modules"
+	if [ "$targets" = "$readme" ]; then
+		pass "make help lists $(echo "$targets" | wc -l) targets, the same as the README"
+	else
+		diff <(echo "$targets") <(echo "$readme")
+		fail "make help and the README's command list differ"
+	fi
+}
+
 case $what in
 checkpatch) do_checkpatch ;;
 kernel-doc) do_kernel_doc ;;
 e2e) do_e2e ;;
 dkms) do_dkms ;;
 docs) do_docs ;;
+help) do_help ;;
 all)
 	step "builds against Debian's headers"
 	do_builds
+	do_help
 	do_checkpatch
 	do_kernel_doc
+	do_docs
+	do_dkms
 	do_e2e
 	;;
 *) die "unknown check: $what" ;;

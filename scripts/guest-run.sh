@@ -37,7 +37,11 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 echo "msix_resync_e2e: INIT \$(uname -r)"
 insmod /msix_resync.ko || echo "msix_resync_e2e: INSMOD-FAILED msix_resync"
+mount -t tracefs nodev /sys/kernel/tracing
+echo 1 > /sys/kernel/tracing/events/msix_resync/enable || echo "msix_resync_e2e: NO-TRACEPOINTS"
 insmod /msix_resync_e2e.ko mode=$mode || echo "msix_resync_e2e: INSMOD-FAILED msix_resync_e2e"
+echo 0 > /sys/kernel/tracing/events/msix_resync/enable
+sed -n 's/^.*\(msix_resync_[a-z]*: \)/TRACEPOINT \1/p' /sys/kernel/tracing/trace
 echo "msix_resync_e2e: GUEST-END"
 poweroff -f
 INIT

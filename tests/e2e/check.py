@@ -175,6 +175,37 @@ class Checker:
         self.check('msi device: the stock restore itself toggles MSI Enable 0->1 (BRIEF 2)',
                    len(ens) >= 2 and ens[0] == 0 and ens[-1] == 1, repr([hex(w) for w in writes]))
 
+    def tracepoints(self):
+        tp = self.run.tracepoints
+        dev = '0000:01:00.0'
+        ev = lambda name: [f for e, f in tp if e == name and f.get('dev') == dev]
+        modes = sorted({(f['mode'], f['nvec']) for f in ev('alloc')})
+        self.check('tracepoints: alloc records the mode and vector count',
+                   modes == [('intx', '0'), ('msi', '0'), ('msix', '5')], repr(modes))
+        # Successful MSI-X quiesces: resync, one-shot x2, twice (once), vanished.
+        q = ev('quiesce')
+        self.check('tracepoints: each quiesce records 4 vectors masked, Enable 1->0, MASKALL 0->1',
+                   len(q) == 5 and all(f['vectors'] == '4' and f['enable'] == '1' and
+                                       f['maskall'] == '0' and f['enable_after'] == '0' and
+                                       f['maskall_after'] == '1' for f in q), repr(q))
+        r = ev('resume')
+        self.check('tracepoints: each resume records 4 vectors unmasked, Enable 1, MASKALL 0',
+                   len(r) == 5 and all(f['vectors'] == '4' and f['enable'] == '1' and
+                                       f['maskall'] == '0' for f in r), repr(r))
+        errs = sorted((f['fn'], int(f['err'])) for e, f in tp if e == 'error')
+        want = sorted([('alloc', -22), ('quiesce', -22), ('resume', -22), ('reset', -22),
+                       ('reset', -22), ('resume', -5), ('alloc', -19), ('quiesce', -19),
+                       ('resume', -19), ('quiesce', -116), ('quiesce', -116)])
+        self.check('tracepoints: one error event per failed call, with its errno',
+                   errs == want, 'got %r' % errs)
+        gone = [f['ctrl'] for e, f in tp if e == 'error' and f['err'] == '-19'
+                and f['fn'] != 'alloc']
+        eio = [f['ctrl'] for e, f in tp if e == 'error' and f['err'] == '-5']
+        self.check('tracepoints: errors carry Message Control as read (all ones when gone, '
+                   'Enable clear on -EIO)',
+                   gone == ['0xffff', '0xffff'] and len(eio) == 1 and
+                   int(eio[0], 16) & 0x8000 == 0, '%r %r' % (gone, eio))
+
     def all(self):
         c = self
         c.check('guest ran every case to the end', self.run.done())
@@ -198,6 +229,7 @@ class Checker:
         c.guarded('vanished', self.vanished)
         c.guarded('stale', self.stale)
         c.guarded('modes', self.modes)
+        c.guarded('tracepoints', self.tracepoints)
         return c
 
 

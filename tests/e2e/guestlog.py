@@ -19,7 +19,8 @@ OBS_RE = re.compile(r'msix_resync_e2e: OBS (\S+) vec=(\d+) hwmask=(\d) msimask=(
 CTRL_RE = re.compile(r'msix_resync_e2e: CTRL (\S+) enable=(\d) maskall=(\d)')
 RET_RE = re.compile(r'msix_resync_e2e: RET (\S+) (-?\d+)')
 IRQ_RE = re.compile(r'msix_resync_e2e: IRQ (\S+) vec=(\d+) delivered=(-?\d+)')
-BAD_RE = re.compile(r'BUG:|WARNING:|Oops|Call Trace|INSMOD-FAILED')
+BAD_RE = re.compile(r'BUG:|WARNING:|Oops|Call Trace|INSMOD-FAILED|NO-TRACEPOINTS')
+TP_RE = re.compile(r'^TRACEPOINT msix_resync_(\w+): (.*)$')
 
 DEVICE = 'e1000e'
 
@@ -61,6 +62,22 @@ class Run:
             m = NOTIFY_RE.search(line)
             if m:
                 self.events.append(('notify', int(m.group(1), 16)))
+        self.tracepoints = []  # (event, {field: value}) from tracefs
+        for line in self.console:
+            m = TP_RE.match(line.strip())
+            if m:
+                fields = dict(kv.split('=', 1) for kv in
+                              m.group(2).replace(' -> ', ' to ').split()
+                              if '=' in kv)
+                # quiesce/resume print enable/maskall twice: before -> after
+                parts = m.group(2).split(' -> ')
+                if len(parts) == 2:
+                    after = dict(kv.split('=', 1) for kv in parts[1].split())
+                    fields['enable_after'] = after['enable']
+                    fields['maskall_after'] = after['maskall']
+                    before = dict(kv.split('=', 1) for kv in parts[0].split())
+                    fields['enable'], fields['maskall'] = before['enable'], before['maskall']
+                self.tracepoints.append((m.group(1), fields))
         self.rets = {}
         self.obs = {}
         self.ctrl = {}
