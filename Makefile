@@ -24,7 +24,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install help deps fetch modules-all checkpatch \
-	kernel-doc e2e check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -56,11 +56,14 @@ kernel-doc: deps ## Run kernel-doc -none over the sources; check Context:/Return
 e2e: deps ## Boot Debian 6.1 and 6.12 in QEMU and run the end-to-end tests
 	@scripts/check.sh e2e
 
-check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end on both kernels
+check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end and KUnit on both kernels
 	@scripts/check.sh all
 
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest
 	@scripts/demo.sh
+
+kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1 and 6.12 sources, run the suites
+	@scripts/check.sh kunit
 
 dkms-install: ## Register, build and install with DKMS (root; KERNELRELEASE_DKMS=...)
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)

@@ -17,6 +17,26 @@
 
 #include "msix_resync_core.h"
 
+#if IS_ENABLED(CONFIG_MSIX_RESYNC_KUNIT_TEST)
+#include <kunit/visibility.h>
+
+/* The KUnit test's model of the hypervisor, when one is installed. */
+const struct msix_resync_hw *msix_resync_test_hw;
+EXPORT_SYMBOL_IF_KUNIT(msix_resync_test_hw);
+#endif
+
+static int msix_resync_read_cfg(struct pci_dev *pdev, int where, u16 *val)
+{
+	MSIX_RESYNC_SEAM(read_cfg, pdev, where, val);
+	return pci_read_config_word(pdev, where, val);
+}
+
+static void msix_resync_write_cfg(struct pci_dev *pdev, int where, u16 val)
+{
+	MSIX_RESYNC_SEAM_VOID(write_cfg, pdev, where, val);
+	pci_write_config_word(pdev, where, val);
+}
+
 static int msix_resync_count_vectors(struct pci_dev *pdev)
 {
 	struct msi_desc *desc;
@@ -100,11 +120,11 @@ int msix_resync_core_read_ctrl(struct msix_resync *rs, u16 *ctrl)
 
 	if (pci_dev_is_disconnected(pdev))
 		return -ENODEV;
-	if (pci_read_config_word(pdev, rs->cap + PCI_MSIX_FLAGS, ctrl) ||
+	if (msix_resync_read_cfg(pdev, rs->cap + PCI_MSIX_FLAGS, ctrl) ||
 	    PCI_POSSIBLE_ERROR(*ctrl))
 		return -ENODEV;
 	/* A read of all ones from Message Control alone is impossible. */
-	if (pci_read_config_word(pdev, PCI_VENDOR_ID, &vendor) ||
+	if (msix_resync_read_cfg(pdev, PCI_VENDOR_ID, &vendor) ||
 	    PCI_POSSIBLE_ERROR(vendor))
 		return -ENODEV;
 	return 0;
@@ -123,6 +143,45 @@ static struct msi_desc *msix_resync_live_desc(struct msix_resync *rs,
 	    desc->msi_index != v->index || !desc->pci.msi_attrib.is_msix)
 		return NULL;
 	return desc;
+}
+
+/*
+ * Vector @i as the MSI core sees it: MSIX_RESYNC_VEC_UNMASKED,
+ * MSIX_RESYNC_VEC_MASKED (cached mask bit set, or the vector cannot be
+ * masked), or -ESTALE when it is no longer the vector alloc saw.
+ */
+static int msix_resync_vec_state(struct msix_resync *rs, unsigned int i)
+{
+	struct msi_desc *desc;
+
+	MSIX_RESYNC_SEAM(vec_state, rs, i);
+	desc = msix_resync_live_desc(rs, i);
+	if (!desc)
+		return -ESTALE;
+	if (!desc->pci.msi_attrib.can_mask ||
+	    (desc->pci.msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT))
+		return MSIX_RESYNC_VEC_MASKED;
+	return MSIX_RESYNC_VEC_UNMASKED;
+}
+
+/* Mask through the MSI core, which updates its cached control word. */
+static void msix_resync_vec_mask(struct msix_resync *rs, unsigned int i)
+{
+	MSIX_RESYNC_SEAM_VOID(vec_mask, rs, i);
+	pci_msi_mask_irq(irq_get_irq_data(rs->vec[i].irq));
+}
+
+/* Unmask, unless the irq core masked the interrupt meanwhile. */
+static bool msix_resync_vec_unmask(struct msix_resync *rs, unsigned int i)
+{
+	struct irq_data *d;
+
+	MSIX_RESYNC_SEAM(vec_unmask, rs, i);
+	d = irq_get_irq_data(rs->vec[i].irq);
+	if (!d || irqd_irq_masked(d))
+		return false;
+	pci_msi_unmask_irq(d);
+	return true;
 }
 
 /**
@@ -150,7 +209,7 @@ int msix_resync_core_validate(struct msix_resync *rs)
 	if (!pdev->msix_enabled || pdev->msix_cap != rs->cap)
 		return -ESTALE;
 	for (i = 0; i < rs->nvec; i++)
-		if (!msix_resync_live_desc(rs, i))
+		if (msix_resync_vec_state(rs, i) < 0)
 			return -ESTALE;
 	return 0;
 }
@@ -172,12 +231,9 @@ unsigned int msix_resync_core_mask(struct msix_resync *rs)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < rs->nvec; i++) {
-		struct msi_desc *desc = msix_resync_live_desc(rs, i);
-
-		if (!desc || !desc->pci.msi_attrib.can_mask ||
-		    (desc->pci.msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT))
+		if (msix_resync_vec_state(rs, i) != MSIX_RESYNC_VEC_UNMASKED)
 			continue;
-		pci_msi_mask_irq(irq_get_irq_data(rs->vec[i].irq));
+		msix_resync_vec_mask(rs, i);
 		rs->vec[i].masked_by_us = true;
 		n++;
 	}
@@ -201,15 +257,12 @@ unsigned int msix_resync_core_unmask(struct msix_resync *rs)
 
 	for (i = 0; i < rs->nvec; i++) {
 		struct msix_resync_vec *v = &rs->vec[i];
-		struct irq_data *d = irq_get_irq_data(v->irq);
 
 		if (!v->masked_by_us)
 			continue;
 		v->masked_by_us = false;
-		if (!d || irqd_irq_masked(d))
-			continue;
-		pci_msi_unmask_irq(d);
-		n++;
+		if (msix_resync_vec_unmask(rs, i))
+			n++;
 	}
 	return n;
 }
@@ -232,15 +285,15 @@ u16 msix_resync_core_disable(struct msix_resync *rs, u16 ctrl)
 	struct pci_dev *pdev = rs->pdev;
 	u16 cmd;
 
-	if (!pci_read_config_word(pdev, PCI_COMMAND, &cmd) &&
+	if (!msix_resync_read_cfg(pdev, PCI_COMMAND, &cmd) &&
 	    !PCI_POSSIBLE_ERROR(cmd) && !(cmd & PCI_COMMAND_INTX_DISABLE))
-		pci_write_config_word(pdev, PCI_COMMAND,
+		msix_resync_write_cfg(pdev, PCI_COMMAND,
 				      cmd | PCI_COMMAND_INTX_DISABLE);
 
 	ctrl |= PCI_MSIX_FLAGS_MASKALL;
 	ctrl &= ~PCI_MSIX_FLAGS_ENABLE;
-	pci_write_config_word(pdev, rs->cap + PCI_MSIX_FLAGS, ctrl);
+	msix_resync_write_cfg(pdev, rs->cap + PCI_MSIX_FLAGS, ctrl);
 	/* Flush the write. */
-	pci_read_config_word(pdev, rs->cap + PCI_MSIX_FLAGS, &ctrl);
+	msix_resync_read_cfg(pdev, rs->cap + PCI_MSIX_FLAGS, &ctrl);
 	return ctrl;
 }

@@ -54,6 +54,55 @@ struct msix_resync {
 	struct msix_resync_vec vec[] __counted_by(nvec);
 };
 
+/* What msix_resync_vec_state() reports of a vector. */
+#define MSIX_RESYNC_VEC_UNMASKED	0
+#define MSIX_RESYNC_VEC_MASKED		1
+
+/**
+ * struct msix_resync_hw - the device accesses the KUnit test can replace
+ * @read_cfg: read a config word
+ * @write_cfg: write a config word
+ * @vec_state: a vector's MSI core mask state, or -ESTALE
+ * @vec_mask: mask a vector through the MSI core
+ * @vec_unmask: unmask a vector unless the irq core has it masked; returns
+ *	whether it unmasked
+ *
+ * The seam at which kunit/msix_resync_test.c runs the real library code
+ * against a model of the hypervisor and device. It exists only when
+ * CONFIG_MSIX_RESYNC_KUNIT_TEST is enabled; otherwise the accesses are
+ * direct and MSIX_RESYNC_SEAM() compiles to nothing.
+ */
+struct msix_resync_hw {
+	int (*read_cfg)(struct pci_dev *pdev, int where, u16 *val);
+	void (*write_cfg)(struct pci_dev *pdev, int where, u16 val);
+	int (*vec_state)(struct msix_resync *rs, unsigned int i);
+	void (*vec_mask)(struct msix_resync *rs, unsigned int i);
+	bool (*vec_unmask)(struct msix_resync *rs, unsigned int i);
+};
+
+#if IS_ENABLED(CONFIG_MSIX_RESYNC_KUNIT_TEST)
+extern const struct msix_resync_hw *msix_resync_test_hw;
+#define MSIX_RESYNC_SEAM(op, ...)					\
+	do {								\
+		const struct msix_resync_hw *__hw =			\
+			READ_ONCE(msix_resync_test_hw);		\
+		if (__hw)						\
+			return __hw->op(__VA_ARGS__);			\
+	} while (0)
+#define MSIX_RESYNC_SEAM_VOID(op, ...)					\
+	do {								\
+		const struct msix_resync_hw *__hw =			\
+			READ_ONCE(msix_resync_test_hw);		\
+		if (__hw) {						\
+			__hw->op(__VA_ARGS__);				\
+			return;						\
+		}							\
+	} while (0)
+#else
+#define MSIX_RESYNC_SEAM(op, ...) do { } while (0)
+#define MSIX_RESYNC_SEAM_VOID(op, ...) do { } while (0)
+#endif
+
 int msix_resync_core_snapshot(struct pci_dev *pdev, gfp_t gfp,
 			      struct msix_resync **out);
 int msix_resync_core_read_ctrl(struct msix_resync *rs, u16 *ctrl);

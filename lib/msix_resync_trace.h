@@ -21,8 +21,9 @@
 	__field(u8, devfn)
 #define MSIX_RESYNC_TP_DEV_ASSIGN(pdev)					\
 	do {								\
-		__entry->seg = (pdev) ? pci_domain_nr((pdev)->bus) : 0;\
-		__entry->bus = (pdev) ? (pdev)->bus->number : 0;	\
+		bool __b = (pdev) && (pdev)->bus;			\
+		__entry->seg = __b ? pci_domain_nr((pdev)->bus) : 0;	\
+		__entry->bus = __b ? (pdev)->bus->number : 0;		\
 		__entry->devfn = (pdev) ? (pdev)->devfn : 0;		\
 	} while (0)
 #define MSIX_RESYNC_TP_DEV_FMT "dev=%04x:%02x:%02x.%u"

@@ -164,6 +164,26 @@ do_help() {
 	fi
 }
 
+do_kunit() {
+	local s res t0k
+	for s in $SERIES; do
+		t0k=$(date +%s)
+		if ! "$TOP/scripts/kunit.sh" "$s"; then
+			info "kunit.py failed; log: $OUT/kunit-$s.log"
+		fi
+		if [ ! -s "$OUT/kunit-$s.json" ]; then
+			fail "kunit: Debian $s: no results (log: $OUT/kunit-$s.log)"
+			continue
+		fi
+		res=$(python3 "$TOP/tests/kunit_results.py" "$s" "$OUT/kunit-$s.json" \
+			"$OUT/kunit-$s.guest.log")
+		echo "$res" | grep -E '^(PASS|FAIL) '
+		passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
+		failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
+		info "kunit on $s took $(( $(date +%s) - t0k )) s"
+	done
+}
+
 case $what in
 checkpatch) do_checkpatch ;;
 kernel-doc) do_kernel_doc ;;
@@ -171,6 +191,7 @@ e2e) do_e2e ;;
 dkms) do_dkms ;;
 docs) do_docs ;;
 help) do_help ;;
+kunit) do_kunit ;;
 all)
 	step "builds against Debian's headers"
 	do_builds
@@ -180,6 +201,7 @@ all)
 	do_docs
 	do_dkms
 	do_e2e
+	do_kunit
 	;;
 *) die "unknown check: $what" ;;
 esac

@@ -4,8 +4,9 @@
 # into the cache, unpacked, no root needed: apt-get download + dpkg-deb -x.
 #
 #   fetch-debian.sh kernel SERIES   -> prints the unpacked root
-#   fetch-debian.sh source SERIES   -> prints the unpacked linux-source tree
-#                                      (scripts/ only, for checkpatch)
+#   fetch-debian.sh source SERIES   -> prints a partial linux-source tree
+#                                      (scripts/, Documentation/sphinx/)
+#   fetch-debian.sh tree SERIES     -> prints the whole pristine source tree
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -78,6 +79,20 @@ source)
 		echo "$parts" > "$src/.done"
 	fi
 	echo "$src"
+	;;
+tree)
+	# The whole pristine source tree (for in-tree builds: KUnit kernels).
+	tree=$dest/linux-tree
+	if [ ! -e "$tree/.done" ]; then
+		step "fetching Debian linux-source-$series (whole tree)"
+		download "linux-source-$series"
+		rm -rf "$tree" && mkdir -p "$tree"
+		info "extracting linux-source-$series.tar.xz (about a minute)"
+		tar -xJf "$dest/root/usr/src/linux-source-$series.tar.xz" -C "$tree" \
+			--strip-components=1
+		touch "$tree/.done"
+	fi
+	echo "$tree"
 	;;
 *)
 	die "unknown: $what"

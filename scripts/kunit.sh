@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build a KUnit guest kernel from Debian's linux-source of a series with
+# msix-resync in tree and the debug options of kunit/debug.config, run it
+# with kunit.py in QEMU with an e1000e attached, and check the results and
+# the guest log.
+#
+#   kunit.sh SERIES   (results: $OUT/kunit-SERIES.json, .log)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=${1:?usage: kunit.sh SERIES}
+OUT=${OUT:-$TOP/out}
+mkdir -p "$OUT"
+pristine=$("$TOP/scripts/fetch-debian.sh" tree "$series")
+base=$MSIX_RESYNC_CACHE/kunit/$series
+wt=$base/linux
+if [ ! -e "$wt/.done" ]; then
+	step "linking a work tree of linux-source-$series"
+	rm -rf "$wt" && mkdir -p "$base"
+	cp -al "$pristine" "$wt"
+	touch "$wt/.done"
+fi
+"$TOP/scripts/intree.sh" "$wt"
+
+export CCACHE_DIR=$MSIX_RESYNC_CACHE/ccache
+add=()
+while read -r opt; do
+	case $opt in CONFIG_*) add+=(--kconfig_add "$opt") ;; esac
+done < "$TOP/kunit/debug.config"
+
+step "kunit.py run, Debian linux-source-$series (build cached in $base/build)"
+log=$OUT/kunit-$series.log
+rc=0
+(cd "$wt" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
+	--build_dir="$base/build" --jobs="$(nproc)" \
+	--make_options "CC=ccache gcc" \
+	--kunitconfig="$TOP/kunit/.kunitconfig" "${add[@]}" \
+	--qemu_args="-M q35 -smp 1 -device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1" \
+	--timeout=1800 --json="$OUT/kunit-$series.json") >"$log" 2>&1 || rc=$?
+grep -E '^\[..:..:..\] (=|\[|Testing complete|Ran |Elapsed)' "$log" | grep -vE '\[PASSED\]' || true
+cp "$base/build/test.log" "$OUT/kunit-$series.guest.log" 2>/dev/null || true
+exit $rc

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Verdicts for one KUnit run: kunit.py's JSON and the guest's log.
+
+Usage: kunit_results.py LABEL RESULTS.json GUEST.log
+Prints a PASS/FAIL line per suite and per guest-log check, and the counts.
+"""
+
+import json
+import re
+import sys
+
+BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|possible recursive locking|'
+                 r'possible circular locking|inconsistent lock state|'
+                 r'INFO: lockdep|sleeping function called|'
+                 r'scheduling while atomic|UBSAN:|KASAN|kmemleak: .*new suspected')
+
+
+def leaves(group):
+    """Every test case of a group, parameterised cases included."""
+    for case in group.get('test_cases', []):
+        yield case['name'], case['status']
+    for sub in group.get('sub_groups', []):
+        yield from leaves(sub)
+
+
+def main():
+    label, jpath, logpath = sys.argv[1:4]
+    passed = failed = 0
+    with open(jpath) as f:
+        root = json.load(f)
+    suites = {g['name']: list(leaves(g)) for g in root.get('sub_groups', [])}
+    for want in ('msix_resync_model', 'msix_resync_device'):
+        if want not in suites:
+            print('FAIL %s kunit: suite %s did not run' % (label, want))
+            failed += 1
+    for suite, cases in sorted(suites.items()):
+        counts = {}
+        for _, st in cases:
+            counts[st] = counts.get(st, 0) + 1
+        bad = [n for n, st in cases if st not in ('PASS', 'SKIP')]
+        skipped = [n for n, st in cases if st == 'SKIP']
+        line = '%s kunit %s: %d cases: %s' % (label, suite, len(cases),
+                                             ', '.join('%d %s' % (v, k) for k, v in sorted(counts.items())))
+        # a device suite that skipped everything proves nothing
+        if bad or (suite == 'msix_resync_device' and skipped):
+            print('FAIL ' + line + ' (failed: %s; skipped: %s)' % (bad[:5], skipped))
+            failed += 1
+        else:
+            print('PASS ' + line)
+            passed += 1
+    with open(logpath, errors='replace') as f:
+        bad_lines = [l.rstrip() for l in f if BAD.search(l)]
+    if bad_lines:
+        print('FAIL %s kunit: guest log has %d BUG/WARNING/lockdep/sleep/KASAN/UBSAN lines: %r'
+              % (label, len(bad_lines), bad_lines[:5]))
+        failed += 1
+    else:
+        print('PASS %s kunit: guest log free of BUG:, WARNING:, lockdep, sleeping-in-atomic, '
+              'KASAN, UBSAN, kmemleak reports' % label)
+        passed += 1
+    print('%s kunit: %d passed, %d failed' % (label, passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
