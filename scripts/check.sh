@@ -177,6 +177,12 @@ do_kunit() {
 		fi
 		res=$(python3 "$TOP/tests/kunit_results.py" "$s" "$OUT/kunit-$s.json" \
 			"$OUT/kunit-$s.guest.log")
+		if "$TOP/scripts/kunit-insmod.sh" "$s"; then
+			res=$res$'\n'$(python3 "$TOP/tests/kunit_results.py" --insmod "$s" \
+				"$OUT/kunit-insmod-$s.log")
+		else
+			res=$res$'\n'"FAIL $s kunit by insmod: no run (see $OUT/kunit-insmod-$s.log)"
+		fi
 		echo "$res" | grep -E '^(PASS|FAIL) '
 		passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
 		failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))

@@ -22,14 +22,11 @@ kodir=$("$TOP/scripts/build-debian.sh" "$series")
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 initrd=$outdir/initrd.cpio.gz
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+init=$(mktemp)
+trap 'rm -f "$init"' EXIT
 
 step "building the busybox initramfs"
-mkdir -p "$stage"/{bin,dev,proc,sys}
-cp /bin/busybox "$stage/bin/busybox"
-cp "$kodir/msix_resync.ko" "$kodir/tests/guest/msix_resync_e2e.ko" "$stage/"
-cat > "$stage/init" <<INIT
+cat > "$init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -41,12 +38,11 @@ mount -t tracefs nodev /sys/kernel/tracing
 echo 1 > /sys/kernel/tracing/events/msix_resync/enable || echo "msix_resync_e2e: NO-TRACEPOINTS"
 insmod /msix_resync_e2e.ko mode=$mode || echo "msix_resync_e2e: INSMOD-FAILED msix_resync_e2e"
 echo 0 > /sys/kernel/tracing/events/msix_resync/enable
-sed -n 's/^.*\(msix_resync_[a-z]*: \)/TRACEPOINT \1/p' /sys/kernel/tracing/trace
+sed -n 's/^.*\\(msix_resync_[a-z]*: \\)/TRACEPOINT \\1/p' /sys/kernel/tracing/trace
 echo "msix_resync_e2e: GUEST-END"
 poweroff -f
 INIT
-chmod +x "$stage/init"
-(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd"
+mkinitramfs "$initrd" "$init" "$kodir/msix_resync.ko" "$kodir/tests/guest/msix_resync_e2e.ko"
 
 step "booting Debian $series ($krel) in QEMU/TCG, mode $mode"
 rm -f "$outdir/console.log" "$outdir/trace.log"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build a KUnit guest kernel from Debian's linux-source of a series with
 # msix-resync in tree and the debug options of kunit/debug.config, run it
-# with kunit.py in QEMU with an e1000e attached, and check the results and
+# (and kunit/*.config) with kunit.py in QEMU with an e1000e attached, and check the results and
 # the guest log.
 #
 #   kunit.sh SERIES   (results: $OUT/kunit-SERIES.json, .log)
@@ -27,7 +27,7 @@ export CCACHE_DIR=$MSIX_RESYNC_CACHE/ccache
 add=()
 while read -r opt; do
 	case $opt in CONFIG_*) add+=(--kconfig_add "$opt") ;; esac
-done < "$TOP/kunit/debug.config"
+done < <(cat "$TOP"/kunit/*.config)
 
 step "kunit.py run, Debian linux-source-$series (build cached in $base/build)"
 log=$OUT/kunit-$series.log

@@ -19,3 +19,18 @@ apt_first_dep() {
 	apt-cache depends "$1" 2>/dev/null |
 		awk '/^ *\|?Depends:/ { sub(/^ *\|?Depends: */, ""); print; exit }'
 }
+
+# mkinitramfs OUT INIT FILE...: a busybox initramfs with INIT as /init and
+# the FILEs (modules) at its root.
+mkinitramfs() {
+	local out=$1 init=$2 stage
+	shift 2
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,dev,proc,sys}
+	cp /bin/busybox "$stage/bin/busybox"
+	cp "$@" "$stage/"
+	cp "$init" "$stage/init"
+	chmod +x "$stage/init"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+	rm -rf "$stage"
+}

@@ -24,7 +24,38 @@ def leaves(group):
         yield from leaves(sub)
 
 
+def insmod(label, logpath):
+    """The module loaded by insmod: its KTAP lines, then kmemleak's report."""
+    with open(logpath, errors='replace') as f:
+        text = f.read()
+    passed = failed = 0
+
+    def verdict(ok, what):
+        nonlocal passed, failed
+        print('%s %s %s' % ('PASS' if ok else 'FAIL', label, what))
+        passed, failed = passed + ok, failed + (not ok)
+
+    run = text.split('INSMOD-BEGIN', 1)[-1].split('INSMOD-END', 1)[0]
+    oks = re.findall(r'^\s*ok \d+ (\S+)', run, re.M)
+    bad = re.findall(r'^\s*not ok \d+ (.*)$', run, re.M)
+    suites = [s for s in ('msix_resync_model', 'msix_resync_device') if s in oks]
+    verdict('INSMOD-BEGIN' in text and 'INSMOD-FAILED' not in text and not bad and
+            len(suites) == 2,
+            'kunit by insmod: out-of-tree msix_resync_test.ko, %d ok lines, not ok: %r'
+            % (len(oks), bad[:5]))
+    leak = text.split('KMEMLEAK-BEGIN', 1)[-1].split('KMEMLEAK-END', 1)[0].strip()
+    verdict('KMEMLEAK-END' in text and not leak,
+            'kunit by insmod: kmemleak reports nothing after the suites '
+            '(1000 alloc/free cycles among them)%s' % ('' if not leak else ': ' + leak[:300]))
+    bad_lines = [l for l in text.splitlines() if BAD.search(l)]
+    verdict(not bad_lines, 'kunit by insmod: guest log clean %r' % bad_lines[:3])
+    print('%s kunit-insmod: %d passed, %d failed' % (label, passed, failed))
+    return 1 if failed else 0
+
+
 def main():
+    if sys.argv[1] == '--insmod':
+        return insmod(sys.argv[2], sys.argv[3])
     label, jpath, logpath = sys.argv[1:4]
     passed = failed = 0
     with open(jpath) as f:
