@@ -24,7 +24,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit bench check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -64,6 +64,9 @@ demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU gue
 
 kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1 and 6.12 sources, run the suites
 	@scripts/check.sh kunit
+
+bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
+	@scripts/bench.sh
 
 dkms-install: ## Register, build and install with DKMS (root; KERNELRELEASE_DKMS=...)
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)

@@ -16,6 +16,20 @@ BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|possible recursive locking|'
                  r'scheduling while atomic|UBSAN:|KASAN|kmemleak: .*new suspected')
 
 
+def bad_lines(lines):
+    """The log's alarming lines, less the stack dump that fault injection
+    prints on purpose right after "FAULT_INJECTION: forcing a failure"."""
+    out = []
+    for i, line in enumerate(lines):
+        if not BAD.search(line):
+            continue
+        if 'Call Trace' in line and any('FAULT_INJECTION: forcing a failure' in l
+                                        for l in lines[max(0, i - 5):i]):
+            continue
+        out.append(line.rstrip())
+    return out
+
+
 def leaves(group):
     """Every test case of a group, parameterised cases included."""
     for case in group.get('test_cases', []):
@@ -47,8 +61,8 @@ def insmod(label, logpath):
     verdict('KMEMLEAK-END' in text and not leak,
             'kunit by insmod: kmemleak reports nothing after the suites '
             '(1000 alloc/free cycles among them)%s' % ('' if not leak else ': ' + leak[:300]))
-    bad_lines = [l for l in text.splitlines() if BAD.search(l)]
-    verdict(not bad_lines, 'kunit by insmod: guest log clean %r' % bad_lines[:3])
+    bad = bad_lines(text.splitlines())
+    verdict(not bad, 'kunit by insmod: guest log clean %r' % bad[:3])
     print('%s kunit-insmod: %d passed, %d failed' % (label, passed, failed))
     return 1 if failed else 0
 
@@ -81,10 +95,10 @@ def main():
             print('PASS ' + line)
             passed += 1
     with open(logpath, errors='replace') as f:
-        bad_lines = [l.rstrip() for l in f if BAD.search(l)]
-    if bad_lines:
+        bad = bad_lines(f.read().splitlines())
+    if bad:
         print('FAIL %s kunit: guest log has %d BUG/WARNING/lockdep/sleep/KASAN/UBSAN lines: %r'
-              % (label, len(bad_lines), bad_lines[:5]))
+              % (label, len(bad), bad[:5]))
         failed += 1
     else:
         print('PASS %s kunit: guest log free of BUG:, WARNING:, lockdep, sleeping-in-atomic, '
