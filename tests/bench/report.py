@@ -29,7 +29,7 @@ def counts(outdir):
         m = MARK.search(line)
         if m:
             marks[int(m.group(1), 16)] = (m.group(2), int(m.group(3)), m.group(4))
-    res, cur, cfg, tab = {}, None, 0, 0
+    res, stack = {}, []
     for line in open(os.path.join(outdir, 'count.trace'), errors='replace'):
         m = CFG.search(line)
         if m and m.group(1).startswith('virtio'):
@@ -37,17 +37,23 @@ def counts(outdir):
             if off == 0xc and val in marks:
                 what, n, edge = marks[val]
                 if edge == 'begin':
-                    cur, cfg, tab = (what, n), 0, 0
-                elif cur == (what, n):
-                    res[cur] = (cfg, tab)
-                    cur = None
+                    stack.append([(what, n), 0, 0])
+                elif stack and stack[-1][0] == (what, n):
+                    key, cfg, tab = stack.pop()
+                    res[key] = (cfg, tab)
                 continue
             if off == 0xc and val < 0x80:
                 continue        # the marker's undo
-            if cur:
-                cfg += 1
-        elif cur and TABLE.search(line):
-            tab += 1
+            for seg in stack:
+                seg[1] += 1
+        elif stack and TABLE.search(line):
+            for seg in stack:
+                seg[2] += 1
+    # resync's own: quiesce + resume, each marked on its own
+    for (m, n) in list(res):
+        if m == 'quiesce' and ('resume', n) in res:
+            res[('resync', n)] = tuple(a + b for a, b in zip(res[('quiesce', n)],
+                                                            res[('resume', n)]))
     return res
 
 
@@ -95,7 +101,8 @@ def main():
             n, cell('resync'), cell('cycle'), cell('saverest'), cell('realloc'),
             cell('perirq'), us('realloc', n) / us('resync', n), us('perirq', n) / us('resync', n)))
     p('')
-    p('accesses the hypervisor trapped in one run (config writes + MSI-X table writes):')
+    p('accesses the hypervisor trapped in one run (config writes + MSI-X table writes);')
+    p('resync = what quiesce and resume write themselves:')
     p('%6s %14s %14s %14s %14s %14s %9s %9s %10s' % ('n', 'resync', 'cycle', 'save+restore',
                                                      'free+realloc', 'per-irq', 'realloc/', 'per-irq/', 'state'))
     p('%6s %14s %14s %14s %14s %14s %9s %9s %10s' % ('', '', '', '', '', '', 'resync', 'resync', 'bytes'))
@@ -113,6 +120,11 @@ def main():
              for n in ns if ('cycle', n) in c and ('saverest', n) in c]
     t10 = all(us('realloc', n) >= 10 * us('resync', n) for n in big)
     a10 = all(tot('realloc', n) >= 10 * tot('resync', n) for n in big)
+    # what the resync adds to the reset sequence: the whole cycle less the
+    # save + restore a reset needs anyway
+    added = lambda n: max(tot('cycle', n) - tot('saverest', n), 1)
+    a10_added = all(tot('realloc', n) >= 10 * added(n) for n in big)
+    worst = min((tot('realloc', n) / max(tot('resync', n), 1), n) for n in big)
     p('targets:')
     p('  cost linear in n (log-log slope of resync time, n >= 16): %.2f -> %s' %
       (s, 'met' if s <= 1.2 else 'MISSED'))
@@ -120,7 +132,12 @@ def main():
       % (', '.join('n=%d: +%d cfg, +%d table' % e for e in extra),
          'met' if all(e[1] <= 2 and e[2] <= 2 * e[0] for e in extra) else 'MISSED'))
     p('  >= 10x less time than free+realloc for n >= 16: %s' % ('met' if t10 else 'MISSED'))
-    p('  >= 10x fewer trapped accesses than free+realloc for n >= 16: %s' % ('met' if a10 else 'MISSED'))
+    p('  >= 10x fewer trapped accesses than free+realloc for n >= 16:')
+    p('    counting what quiesce and resume write themselves (1 + 2n): %s (lowest %.1fx at n=%d)'
+      % ('met' if a10 else 'MISSED', worst[0], worst[1]))
+    p('    counting what they add to the reset sequence (cycle less save+restore): %s (lowest %.0fx)'
+      % ('met' if a10_added else 'MISSED',
+         min(tot('realloc', n) / added(n) for n in big)))
     p('  no allocation and no sleeping in quiesce/resume: by construction, and checked '
       'under DEBUG_ATOMIC_SLEEP, PROVE_LOCKING and failslab in make kunit')
     text = '\n'.join(lines)
