@@ -260,9 +260,6 @@ static bool pattern_masked(enum model_pattern pat, unsigned int i)
 	return false;
 }
 
-#define MODEL_ARRAY(test, m, field, n) \
-	((m)->field = kunit_kcalloc(test, n, sizeof(*(m)->field), GFP_KERNEL))
-
 /* A device with @n vectors enabled and programmed as the driver left it. */
 static struct model *model_new(struct kunit *test, enum model_host host,
 			       unsigned int n, enum model_pattern pat)
@@ -273,14 +270,22 @@ static struct model *model_new(struct kunit *test, enum model_host host,
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->host = host;
 	m->n = n;
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, shadow, n));
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, shadow_mask, n));
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, cache, n));
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, cache_mask, n));
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, irqcore_masked, n));
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, stale, n));
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, host_msg, n));
-	KUNIT_ASSERT_NOT_NULL(test, MODEL_ARRAY(test, m, phys, n));
+	m->shadow = kunit_kcalloc(test, n, sizeof(*m->shadow), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->shadow);
+	m->shadow_mask = kunit_kcalloc(test, n, sizeof(*m->shadow_mask), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->shadow_mask);
+	m->cache = kunit_kcalloc(test, n, sizeof(*m->cache), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->cache);
+	m->cache_mask = kunit_kcalloc(test, n, sizeof(*m->cache_mask), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->cache_mask);
+	m->irqcore_masked = kunit_kcalloc(test, n, sizeof(*m->irqcore_masked), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->irqcore_masked);
+	m->stale = kunit_kcalloc(test, n, sizeof(*m->stale), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->stale);
+	m->host_msg = kunit_kcalloc(test, n, sizeof(*m->host_msg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->host_msg);
+	m->phys = kunit_kcalloc(test, n, sizeof(*m->phys), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->phys);
 	for (i = 0; i < n; i++) {
 		m->cache[i] = model_guest_msg(i);
 		m->shadow[i] = m->cache[i];

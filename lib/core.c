@@ -27,14 +27,21 @@ EXPORT_SYMBOL_IF_KUNIT(msix_resync_test_hw);
 
 static int msix_resync_read_cfg(struct pci_dev *pdev, int where, u16 *val)
 {
-	MSIX_RESYNC_SEAM(read_cfg, pdev, where, val);
+	const struct msix_resync_hw *hw = msix_resync_seam();
+
+	if (hw)
+		return hw->read_cfg(pdev, where, val);
 	return pci_read_config_word(pdev, where, val);
 }
 
 static void msix_resync_write_cfg(struct pci_dev *pdev, int where, u16 val)
 {
-	MSIX_RESYNC_SEAM_VOID(write_cfg, pdev, where, val);
-	pci_write_config_word(pdev, where, val);
+	const struct msix_resync_hw *hw = msix_resync_seam();
+
+	if (hw)
+		hw->write_cfg(pdev, where, val);
+	else
+		pci_write_config_word(pdev, where, val);
 }
 
 static int msix_resync_count_vectors(struct pci_dev *pdev)
@@ -152,9 +159,11 @@ static struct msi_desc *msix_resync_live_desc(struct msix_resync *rs,
  */
 static int msix_resync_vec_state(struct msix_resync *rs, unsigned int i)
 {
+	const struct msix_resync_hw *hw = msix_resync_seam();
 	struct msi_desc *desc;
 
-	MSIX_RESYNC_SEAM(vec_state, rs, i);
+	if (hw)
+		return hw->vec_state(rs, i);
 	desc = msix_resync_live_desc(rs, i);
 	if (!desc)
 		return -ESTALE;
@@ -167,16 +176,22 @@ static int msix_resync_vec_state(struct msix_resync *rs, unsigned int i)
 /* Mask through the MSI core, which updates its cached control word. */
 static void msix_resync_vec_mask(struct msix_resync *rs, unsigned int i)
 {
-	MSIX_RESYNC_SEAM_VOID(vec_mask, rs, i);
-	pci_msi_mask_irq(irq_get_irq_data(rs->vec[i].irq));
+	const struct msix_resync_hw *hw = msix_resync_seam();
+
+	if (hw)
+		hw->vec_mask(rs, i);
+	else
+		pci_msi_mask_irq(irq_get_irq_data(rs->vec[i].irq));
 }
 
 /* Unmask, unless the irq core masked the interrupt meanwhile. */
 static bool msix_resync_vec_unmask(struct msix_resync *rs, unsigned int i)
 {
+	const struct msix_resync_hw *hw = msix_resync_seam();
 	struct irq_data *d;
 
-	MSIX_RESYNC_SEAM(vec_unmask, rs, i);
+	if (hw)
+		return hw->vec_unmask(rs, i);
 	d = irq_get_irq_data(rs->vec[i].irq);
 	if (!d || irqd_irq_masked(d))
 		return false;

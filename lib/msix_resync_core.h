@@ -69,8 +69,8 @@ struct msix_resync {
  *
  * The seam at which kunit/msix_resync_test.c runs the real library code
  * against a model of the hypervisor and device. It exists only when
- * CONFIG_MSIX_RESYNC_KUNIT_TEST is enabled; otherwise the accesses are
- * direct and MSIX_RESYNC_SEAM() compiles to nothing.
+ * CONFIG_MSIX_RESYNC_KUNIT_TEST is enabled; otherwise msix_resync_seam()
+ * is NULL at compile time and the accesses are direct.
  */
 struct msix_resync_hw {
 	int (*read_cfg)(struct pci_dev *pdev, int where, u16 *val);
@@ -82,25 +82,17 @@ struct msix_resync_hw {
 
 #if IS_ENABLED(CONFIG_MSIX_RESYNC_KUNIT_TEST)
 extern const struct msix_resync_hw *msix_resync_test_hw;
-#define MSIX_RESYNC_SEAM(op, ...)					\
-	do {								\
-		const struct msix_resync_hw *__hw =			\
-			READ_ONCE(msix_resync_test_hw);		\
-		if (__hw)						\
-			return __hw->op(__VA_ARGS__);			\
-	} while (0)
-#define MSIX_RESYNC_SEAM_VOID(op, ...)					\
-	do {								\
-		const struct msix_resync_hw *__hw =			\
-			READ_ONCE(msix_resync_test_hw);		\
-		if (__hw) {						\
-			__hw->op(__VA_ARGS__);				\
-			return;						\
-		}							\
-	} while (0)
+
+/* The model the KUnit test installed, if any. */
+static inline const struct msix_resync_hw *msix_resync_seam(void)
+{
+	return READ_ONCE(msix_resync_test_hw);
+}
 #else
-#define MSIX_RESYNC_SEAM(op, ...) do { } while (0)
-#define MSIX_RESYNC_SEAM_VOID(op, ...) do { } while (0)
+static inline const struct msix_resync_hw *msix_resync_seam(void)
+{
+	return NULL;
+}
 #endif
 
 int msix_resync_core_snapshot(struct pci_dev *pdev, gfp_t gfp,

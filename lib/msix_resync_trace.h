@@ -15,43 +15,41 @@
  * The device is recorded as numbers, not as a string: __assign_str()
  * changed its arguments in Linux 6.10, and this must build on 6.1 too.
  */
-#define MSIX_RESYNC_TP_DEV_FIELDS		\
-	__field(u32, seg)			\
-	__field(u8, bus)			\
-	__field(u8, devfn)
-#define MSIX_RESYNC_TP_DEV_ASSIGN(pdev)					\
-	do {								\
-		bool __b = (pdev) && (pdev)->bus;			\
-		__entry->seg = __b ? pci_domain_nr((pdev)->bus) : 0;	\
-		__entry->bus = __b ? (pdev)->bus->number : 0;		\
-		__entry->devfn = (pdev) ? (pdev)->devfn : 0;		\
-	} while (0)
+#ifndef _MSIX_RESYNC_TRACE_ONCE
+#define _MSIX_RESYNC_TRACE_ONCE
 #define MSIX_RESYNC_TP_DEV_FMT "dev=%04x:%02x:%02x.%u"
-#define MSIX_RESYNC_TP_DEV_ARGS						\
-	__entry->seg, __entry->bus, PCI_SLOT(__entry->devfn),		\
-	PCI_FUNC(__entry->devfn)
+
+static inline u32 msix_resync_tp_dev(const struct pci_dev *pdev)
+{
+	if (!pdev || !pdev->bus)
+		return 0;
+	return (u32)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 |
+	       pdev->devfn;
+}
 
 /* What an error event names as the failing call. */
 #define MSIX_RESYNC_FN_ALLOC	0
 #define MSIX_RESYNC_FN_QUIESCE	1
 #define MSIX_RESYNC_FN_RESUME	2
 #define MSIX_RESYNC_FN_RESET	3
+#endif
 
 TRACE_EVENT(msix_resync_alloc,
 	TP_PROTO(struct pci_dev *pdev, int mode, unsigned int nvec),
 	TP_ARGS(pdev, mode, nvec),
 	TP_STRUCT__entry(
-		MSIX_RESYNC_TP_DEV_FIELDS
+		__field(u32, dev)
 		__field(int, mode)
 		__field(unsigned int, nvec)
 	),
 	TP_fast_assign(
-		MSIX_RESYNC_TP_DEV_ASSIGN(pdev);
+		__entry->dev = msix_resync_tp_dev(pdev);
 		__entry->mode = mode;
 		__entry->nvec = nvec;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT " mode=%s nvec=%u",
-		  MSIX_RESYNC_TP_DEV_ARGS,
+		  __entry->dev >> 16, (__entry->dev >> 8) & 0xff,
+		  PCI_SLOT(__entry->dev & 0xff), PCI_FUNC(__entry->dev & 0xff),
 		  __print_symbolic(__entry->mode, { 0, "intx" }, { 1, "msi" },
 				   { 2, "msix" }),
 		  __entry->nvec)
@@ -62,20 +60,22 @@ DECLARE_EVENT_CLASS(msix_resync_cycle,
 		 u16 ctrl_now),
 	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now),
 	TP_STRUCT__entry(
-		MSIX_RESYNC_TP_DEV_FIELDS
+		__field(u32, dev)
 		__field(unsigned int, vectors)
 		__field(u16, ctrl_seen)
 		__field(u16, ctrl_now)
 	),
 	TP_fast_assign(
-		MSIX_RESYNC_TP_DEV_ASSIGN(pdev);
+		__entry->dev = msix_resync_tp_dev(pdev);
 		__entry->vectors = vectors;
 		__entry->ctrl_seen = ctrl_seen;
 		__entry->ctrl_now = ctrl_now;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT
 		  " vectors=%u enable=%d maskall=%d -> enable=%d maskall=%d",
-		  MSIX_RESYNC_TP_DEV_ARGS, __entry->vectors,
+		  __entry->dev >> 16, (__entry->dev >> 8) & 0xff,
+		  PCI_SLOT(__entry->dev & 0xff), PCI_FUNC(__entry->dev & 0xff),
+		  __entry->vectors,
 		  !!(__entry->ctrl_seen & PCI_MSIX_FLAGS_ENABLE),
 		  !!(__entry->ctrl_seen & PCI_MSIX_FLAGS_MASKALL),
 		  !!(__entry->ctrl_now & PCI_MSIX_FLAGS_ENABLE),
@@ -99,21 +99,23 @@ TRACE_EVENT(msix_resync_error,
 	TP_PROTO(struct pci_dev *pdev, int fn, int err, u16 ctrl),
 	TP_ARGS(pdev, fn, err, ctrl),
 	TP_STRUCT__entry(
-		MSIX_RESYNC_TP_DEV_FIELDS
+		__field(u32, dev)
 		__field(bool, nodev)
 		__field(int, fn)
 		__field(int, err)
 		__field(u16, ctrl)
 	),
 	TP_fast_assign(
-		MSIX_RESYNC_TP_DEV_ASSIGN(pdev);
+		__entry->dev = msix_resync_tp_dev(pdev);
 		__entry->nodev = !pdev;
 		__entry->fn = fn;
 		__entry->err = err;
 		__entry->ctrl = ctrl;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT "%s fn=%s err=%d ctrl=%#06x",
-		  MSIX_RESYNC_TP_DEV_ARGS, __entry->nodev ? "(none)" : "",
+		  __entry->dev >> 16, (__entry->dev >> 8) & 0xff,
+		  PCI_SLOT(__entry->dev & 0xff), PCI_FUNC(__entry->dev & 0xff),
+		  __entry->nodev ? "(none)" : "",
 		  __print_symbolic(__entry->fn,
 				   { MSIX_RESYNC_FN_ALLOC, "alloc" },
 				   { MSIX_RESYNC_FN_QUIESCE, "quiesce" },
