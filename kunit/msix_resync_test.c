@@ -30,6 +30,7 @@
 #include <linux/spinlock.h>
 
 #include "../lib/msix_resync_core.h"
+#include "e1000e_msix.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -523,6 +524,20 @@ static void model_contract_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, m->cache_mask[2]);
 	KUNIT_EXPECT_FALSE(test, m->shadow_mask[3]);
 
+	/* Cancel: MSI-X back without a restore, masks as the driver had them. */
+	events = m->enables;
+	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), 0);	/* not quiesced */
+	KUNIT_EXPECT_EQ(test, m->enables, events);
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	KUNIT_EXPECT_FALSE(test, m->enable);
+	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), 0);
+	KUNIT_EXPECT_EQ(test, m->enables, events + 1);
+	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+	KUNIT_EXPECT_TRUE(test, m->shadow_mask[0]);
+	KUNIT_EXPECT_FALSE(test, m->shadow_mask[1]);
+	KUNIT_EXPECT_FALSE(test, m->cache_mask[1]);
+	KUNIT_EXPECT_EQ(test, msix_resync_cancel(NULL), -EINVAL);
+
 	/* Vanished: all ones, -ENODEV, nothing written. */
 	m->gone = true;
 	events = m->signals + m->disables + m->enables;
@@ -567,17 +582,8 @@ static struct kunit_suite model_suite = {
  * A real emulated device: QEMU's e1000e
  */
 
-#define DEV_NVEC	5
+#define DEV_NVEC	E1000E_MSIX_NVEC
 #define DEV_MASKED_VEC	3
-#define E1000_CTRL_EXT	0x18
-#define E1000_ICR	0xc0
-#define E1000_ICS	0xc8
-#define E1000_IMS	0xd0
-#define E1000_IMC	0xd8
-#define E1000_EIAC	0xdc
-#define E1000_IVAR	0xe4
-#define DEV_CAUSE(v)	BIT(20 + (v))
-#define DEV_CAUSES	GENMASK(24, 20)
 
 struct dev_ctx {
 	struct pci_dev *pdev;
@@ -645,11 +651,7 @@ static int dev_setup_vectors(struct dev_ctx *d, int n)
 			disable_irq(irq);
 		}
 	}
-	writel(readl(m + E1000_CTRL_EXT) | BIT(31) | BIT(27), m + E1000_CTRL_EXT);
-	writel(0x000cba98, m + E1000_IVAR);
-	writel(DEV_CAUSES, m + E1000_EIAC);
-	writel(DEV_CAUSES, m + E1000_IMS);
-	readl(m + E1000_ICR);
+	e1000e_msix_program(m);
 	return 0;
 }
 
@@ -671,7 +673,7 @@ static void dev_exit(struct kunit *test)
 
 static int dev_init(struct kunit *test)
 {
-	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_INTEL, 0x10d3, NULL);
+	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_INTEL, E1000E_MSIX_DEVICE, NULL);
 	struct dev_ctx *d;
 
 	if (!pdev)
@@ -715,7 +717,7 @@ static int dev_fire(struct dev_ctx *d, int v)
 {
 	int before = atomic_read(&d->count[v]), j;
 
-	writel(DEV_CAUSE(v), d->mmio + E1000_ICS);
+	e1000e_msix_raise(d->mmio, v);
 	for (j = 0; j < 200 && atomic_read(&d->count[v]) == before; j++)
 		usleep_range(1000, 2000);
 	msleep(20);
@@ -794,7 +796,7 @@ static void dev_storm_test(struct kunit *test)
 	for (i = 0; i < d->nvec; i++)
 		before[i] = atomic_read(&d->count[i]);
 	for (j = 0; j < 1000; j++)
-		writel(DEV_CAUSES, d->mmio + E1000_ICS);
+		writel(E1000E_MSIX_CAUSES, d->mmio + E1000_ICS);
 	msleep(50);
 	for (i = 0; i < d->nvec; i++)
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&d->count[i]), before[i],
@@ -804,7 +806,7 @@ static void dev_storm_test(struct kunit *test)
 	pci_restore_state(d->pdev);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
 	msix_resync_free(rs);
-	writel(DEV_CAUSES, d->mmio + E1000_IMS);
+	writel(E1000E_MSIX_CAUSES, d->mmio + E1000_IMS);
 	dev_expect_coherent(test, d);
 	for (i = 0; i < d->nvec; i++)
 		KUNIT_EXPECT_EQ_MSG(test, dev_fire(d, i), i == DEV_MASKED_VEC ? 0 : 1,

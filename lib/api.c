@@ -113,6 +113,7 @@ static const char * const msix_resync_fn_name[] = {
 	[MSIX_RESYNC_FN_QUIESCE] = "quiesce",
 	[MSIX_RESYNC_FN_RESUME] = "resume",
 	[MSIX_RESYNC_FN_RESET] = "reset",
+	[MSIX_RESYNC_FN_CANCEL] = "cancel",
 };
 
 /* The checks quiesce and resume share: device present, vectors unchanged. */
@@ -240,6 +241,48 @@ int msix_resync_resume(struct msix_resync *rs)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msix_resync_resume);
+
+/**
+ * msix_resync_cancel() - undo a quiesce when the reset did not happen
+ * @rs: state from msix_resync_alloc()
+ *
+ * For a driver whose reset failed to start after msix_resync_quiesce():
+ * enables MSI-X again (Enable set, Function Mask clear) and unmasks the
+ * vectors quiesce masked, without pci_restore_state(), which may sleep.
+ * The hypervisor sees Enable go from 0 to 1 and reprograms the device,
+ * which is harmless. Without a preceding quiesce it writes nothing.
+ *
+ * Context: any context; does not sleep or allocate. May be called with a
+ * spinlock held and interrupts disabled.
+ * Return: 0 on success or when not quiesced; -EINVAL if @rs is NULL;
+ * -ENODEV if the device is gone; -ESTALE if the vectors were freed or
+ * reallocated since msix_resync_alloc().
+ */
+int msix_resync_cancel(struct msix_resync *rs)
+{
+	unsigned int unmasked;
+	u16 ctrl, now;
+	int ret;
+
+	if (!rs) {
+		pr_err_ratelimited("msix_resync: cancel called with a NULL state\n");
+		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_CANCEL, -EINVAL, 0);
+		return -EINVAL;
+	}
+	if (rs->state != MSIX_RESYNC_QUIESCED)
+		return 0;
+
+	ret = msix_resync_check(rs, MSIX_RESYNC_FN_CANCEL, &ctrl);
+	if (ret)
+		return ret;
+
+	now = msix_resync_core_enable(rs, ctrl);
+	unmasked = msix_resync_core_unmask(rs);
+	rs->state = MSIX_RESYNC_IDLE;
+	trace_msix_resync_cancel(rs->pdev, unmasked, ctrl, now);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msix_resync_cancel);
 
 /**
  * msix_resync_reset() - run a backdoor reset with an MSI-X resync around it

@@ -283,6 +283,26 @@ unsigned int msix_resync_core_unmask(struct msix_resync *rs)
 }
 
 /**
+ * msix_resync_core_enable - set Enable, clear MASKALL
+ * @rs: validated state in MSI-X mode
+ * @ctrl: current Message Control
+ *
+ * Undoes msix_resync_core_disable() without pci_restore_state(): one
+ * config write, so that the hypervisor sees Enable go from 0 to 1.
+ *
+ * Context: any context.
+ * Return: Message Control as read back after the write.
+ */
+u16 msix_resync_core_enable(struct msix_resync *rs, u16 ctrl)
+{
+	ctrl |= PCI_MSIX_FLAGS_ENABLE;
+	ctrl &= ~PCI_MSIX_FLAGS_MASKALL;
+	msix_resync_write_cfg(rs->pdev, rs->cap + PCI_MSIX_FLAGS, ctrl);
+	msix_resync_read_cfg(rs->pdev, rs->cap + PCI_MSIX_FLAGS, &ctrl);
+	return ctrl;
+}
+
+/**
  * msix_resync_core_disable - set MASKALL, clear Enable, keep INTx off
  * @rs: validated state in MSI-X mode
  * @ctrl: current Message Control

@@ -102,5 +102,6 @@ int msix_resync_core_validate(struct msix_resync *rs);
 unsigned int msix_resync_core_mask(struct msix_resync *rs);
 unsigned int msix_resync_core_unmask(struct msix_resync *rs);
 u16 msix_resync_core_disable(struct msix_resync *rs, u16 ctrl);
+u16 msix_resync_core_enable(struct msix_resync *rs, u16 ctrl);
 
 #endif /* _MSIX_RESYNC_CORE_H */

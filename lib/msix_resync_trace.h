@@ -32,6 +32,7 @@ static inline u32 msix_resync_tp_dev(const struct pci_dev *pdev)
 #define MSIX_RESYNC_FN_QUIESCE	1
 #define MSIX_RESYNC_FN_RESUME	2
 #define MSIX_RESYNC_FN_RESET	3
+#define MSIX_RESYNC_FN_CANCEL	4
 #endif
 
 TRACE_EVENT(msix_resync_alloc,
@@ -94,6 +95,12 @@ DEFINE_EVENT(msix_resync_cycle, msix_resync_resume,
 		 u16 ctrl_now),
 	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now));
 
+/* vectors: how many cancel unmasked; ctrl: Message Control before, after */
+DEFINE_EVENT(msix_resync_cycle, msix_resync_cancel,
+	TP_PROTO(struct pci_dev *pdev, unsigned int vectors, u16 ctrl_seen,
+		 u16 ctrl_now),
+	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now));
+
 /* ctrl: Message Control as read, all ones for a vanished device */
 TRACE_EVENT(msix_resync_error,
 	TP_PROTO(struct pci_dev *pdev, int fn, int err, u16 ctrl),
@@ -120,7 +127,8 @@ TRACE_EVENT(msix_resync_error,
 				   { MSIX_RESYNC_FN_ALLOC, "alloc" },
 				   { MSIX_RESYNC_FN_QUIESCE, "quiesce" },
 				   { MSIX_RESYNC_FN_RESUME, "resume" },
-				   { MSIX_RESYNC_FN_RESET, "reset" }),
+				   { MSIX_RESYNC_FN_RESET, "reset" },
+				   { MSIX_RESYNC_FN_CANCEL, "cancel" }),
 		  __entry->err, __entry->ctrl)
 );
 

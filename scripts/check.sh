@@ -16,7 +16,7 @@ pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 
 SOURCES="lib/api.c lib/core.c lib/msix_resync_core.h lib/msix_resync_trace.h
-	 include/linux/msix_resync.h kunit/msix_resync_test.c
+	 include/linux/msix_resync.h kunit/msix_resync_test.c kunit/e1000e_msix.h
 	 tests/guest/msix_resync_e2e.c bench/msix_resync_bench.c"
 
 do_builds() {

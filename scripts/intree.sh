@@ -14,7 +14,7 @@ dest=$tree/drivers/pci/msix_resync
 mkdir -p "$dest/lib" "$dest/kunit"
 rsync -c "$TOP/Kbuild" "$TOP/Kconfig" "$TOP/VERSION" "$dest/"
 rsync -c "$TOP"/lib/*.c "$TOP"/lib/*.h "$dest/lib/"
-rsync -c "$TOP/kunit/msix_resync_test.c" "$dest/kunit/"
+rsync -c "$TOP/kunit/msix_resync_test.c" "$TOP/kunit/e1000e_msix.h" "$dest/kunit/"
 rsync -c "$TOP/include/linux/msix_resync.h" "$tree/include/linux/"
 
 hook() {	# hook FILE LINE: append LINE unless present, by replacing FILE

@@ -17,7 +17,9 @@
  *	...
  *	msix_resync_free(rs);				(remove)
  *
- * or, for a driver without one, msix_resync_reset().
+ * If the reset then fails to start, msix_resync_cancel() undoes the
+ * quiesce without a restore. For a driver without a reset state machine,
+ * msix_resync_reset() does it all.
  */
 #ifndef _LINUX_MSIX_RESYNC_H
 #define _LINUX_MSIX_RESYNC_H
@@ -31,6 +33,7 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp);
 void msix_resync_free(struct msix_resync *rs);
 int msix_resync_quiesce(struct msix_resync *rs);
 int msix_resync_resume(struct msix_resync *rs);
+int msix_resync_cancel(struct msix_resync *rs);
 int msix_resync_reset(struct pci_dev *pdev,
 		      int (*reset)(struct pci_dev *pdev, void *data),
 		      void *data);

@@ -109,10 +109,10 @@ class Checker:
         r = self.run.rets
         self.check('null: every entry point gives -EINVAL',
                    [r.get('null:' + k) for k in
-                    ('alloc', 'quiesce', 'resume', 'reset-pdev', 'reset-cb')] == [EINVAL] * 5,
-                   repr(r))
+                    ('alloc', 'quiesce', 'resume', 'cancel', 'reset-pdev', 'reset-cb')]
+                   == [EINVAL] * 6, repr(r))
         lines = self.run.log_between('null:begin', 'null:end', r'msix_resync: .*NULL')
-        self.check('null: one log line per call', len(lines) == 5, repr(lines))
+        self.check('null: one log line per call', len(lines) == 6, repr(lines))
 
         self.check('resume without quiesce: returns 0, QEMU sees no write',
                    r.get('resume-idle:resume') == 0 and
@@ -132,6 +132,24 @@ class Checker:
                    r.get('eio:resume-after-restore') == 0 and
                    self.delivered_once('eio', 'eio:after', ('eio:fire', 'eio:fired'))[0],
                    repr(self.run.irqs.get('eio')))
+
+    def cancel(self):
+        r = self.run.rets
+        pre = self.enables('cancel:begin', 'cancel:quiesced')
+        post = self.enables('cancel:quiesced', 'cancel:cancelled')
+        self.check('cancel: quiesce then cancel return 0; QEMU sees Enable 1->0, then 0->1 '
+                   'at the cancel, without a restore',
+                   r.get('cancel:quiesce') == 0 and r.get('cancel:cancel') == 0 and
+                   pre and pre[-1] == 0 and post and post[0] == 1 and 0 not in post,
+                   '%r %r' % (pre, post))
+        self.check('cancel: masks as before, all views agree, Enable set, MASKALL clear',
+                   self.masks_kept('cancel:before', 'cancel:after') and
+                   self.run.ctrl['cancel:after'] == (1, 0))
+        ok, why = self.delivered_once('cancel', 'cancel:after', ('cancel:fire', 'cancel-idle:begin'))
+        self.check('cancel: an interrupt on each unmasked vector arrives exactly once', ok, why)
+        self.check('cancel without quiesce: returns 0, QEMU sees no write',
+                   r.get('cancel-idle:cancel') == 0 and
+                   not self.run.between('cancel-idle:begin', 'cancel-idle:end'))
 
     def vanished(self):
         r = self.run.rets
@@ -182,18 +200,25 @@ class Checker:
         modes = sorted({(f['mode'], f['nvec']) for f in ev('alloc')})
         self.check('tracepoints: alloc records the mode and vector count',
                    modes == [('intx', '0'), ('msi', '0'), ('msix', '5')], repr(modes))
-        # Successful MSI-X quiesces: resync, one-shot x2, twice (once), vanished.
+        # Successful MSI-X quiesces: resync, one-shot x2, twice (once), cancel,
+        # vanished.
         q = ev('quiesce')
         self.check('tracepoints: each quiesce records 4 vectors masked, Enable 1->0, MASKALL 0->1',
-                   len(q) == 5 and all(f['vectors'] == '4' and f['enable'] == '1' and
+                   len(q) == 6 and all(f['vectors'] == '4' and f['enable'] == '1' and
                                        f['maskall'] == '0' and f['enable_after'] == '0' and
                                        f['maskall_after'] == '1' for f in q), repr(q))
         r = ev('resume')
         self.check('tracepoints: each resume records 4 vectors unmasked, Enable 1, MASKALL 0',
                    len(r) == 5 and all(f['vectors'] == '4' and f['enable'] == '1' and
                                        f['maskall'] == '0' for f in r), repr(r))
+        cn = ev('cancel')
+        self.check('tracepoints: the cancel records 4 vectors unmasked, Enable 0->1, MASKALL 1->0',
+                   len(cn) == 1 and cn[0]['vectors'] == '4' and cn[0]['enable'] == '0' and
+                   cn[0]['maskall'] == '1' and cn[0]['enable_after'] == '1' and
+                   cn[0]['maskall_after'] == '0', repr(cn))
         errs = sorted((f['fn'], int(f['err'])) for e, f in tp if e == 'error')
-        want = sorted([('alloc', -22), ('quiesce', -22), ('resume', -22), ('reset', -22),
+        want = sorted([('alloc', -22), ('quiesce', -22), ('resume', -22), ('cancel', -22),
+                       ('reset', -22),
                        ('reset', -22), ('resume', -5), ('alloc', -19), ('quiesce', -19),
                        ('resume', -19), ('quiesce', -116), ('quiesce', -116)])
         self.check('tracepoints: one error event per failed call, with its errno',
@@ -226,6 +251,7 @@ class Checker:
             self.run.ctrl['oneshot:failing-after'] == (1, 0) and
             self.masks_kept('oneshot:before', 'oneshot:failing-after')))
         c.guarded('errors', self.errors)
+        c.guarded('cancel', self.cancel)
         c.guarded('vanished', self.vanished)
         c.guarded('stale', self.stale)
         c.guarded('modes', self.modes)

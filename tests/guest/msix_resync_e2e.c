@@ -23,26 +23,14 @@
 #include <linux/pci.h>
 #include <linux/utsname.h>
 
+#include "../../kunit/e1000e_msix.h"
+
 #ifndef PCI_IRQ_INTX
 #define PCI_IRQ_INTX PCI_IRQ_LEGACY
 #endif
 
-#define E2E_NVEC	5
+#define E2E_NVEC	E1000E_MSIX_NVEC
 #define E2E_MASKED_VEC	3	/* the driver keeps this one masked */
-
-#define E1000_CTRL_EXT	0x18
-#define E1000_ICR	0xc0
-#define E1000_ICS	0xc8
-#define E1000_IMS	0xd0
-#define E1000_IMC	0xd8
-#define E1000_EIAC	0xdc
-#define E1000_IVAR	0xe4
-#define CTRL_EXT_PBA_SUPPORT	BIT(31)
-#define CTRL_EXT_IAME		BIT(27)
-/* RxQ0, RxQ1, TxQ0, TxQ1, Other: causes 20..24 on vectors 0..4 */
-#define E2E_CAUSE(v)		BIT(20 + (v))
-#define E2E_CAUSES		GENMASK(24, 20)
-#define E2E_IVAR		0x000cba98
 
 static char *mode = "check";
 module_param(mode, charp, 0444);
@@ -127,7 +115,7 @@ static void e2e_fire(const char *when)
 	for (i = 0; i < e2e.nvec; i++) {
 		int before = atomic_read(&e2e.count[i]);
 
-		writel(E2E_CAUSE(i), e2e.mmio + E1000_ICS);
+		e1000e_msix_raise(e2e.mmio, i);
 		for (j = 0; j < 200 && atomic_read(&e2e.count[i]) == before; j++)
 			usleep_range(1000, 2000);
 		/* Let a duplicate arrive, if the device sends one. */
@@ -175,18 +163,6 @@ static int e2e_reset_cb(struct pci_dev *pdev, void *data)
 	return r->ret;
 }
 
-static void e2e_program_device(void)
-{
-	void __iomem *m = e2e.mmio;
-
-	writel(readl(m + E1000_CTRL_EXT) | CTRL_EXT_PBA_SUPPORT | CTRL_EXT_IAME,
-	       m + E1000_CTRL_EXT);
-	writel(E2E_IVAR, m + E1000_IVAR);
-	writel(E2E_CAUSES, m + E1000_EIAC);
-	writel(E2E_CAUSES, m + E1000_IMS);
-	readl(m + E1000_ICR);
-}
-
 static void e2e_free_vectors(void)
 {
 	int i;
@@ -227,7 +203,7 @@ static int e2e_setup_vectors(int n, unsigned int type)
 		}
 	}
 	if (type == PCI_IRQ_MSIX)
-		e2e_program_device();
+		e1000e_msix_program(e2e.mmio);
 	return 0;
 }
 
@@ -319,6 +295,7 @@ static void e2e_case_errors(void)
 	e2e_ret("null:alloc", PTR_ERR(msix_resync_alloc(NULL, GFP_KERNEL)));
 	e2e_ret("null:quiesce", msix_resync_quiesce(NULL));
 	e2e_ret("null:resume", msix_resync_resume(NULL));
+	e2e_ret("null:cancel", msix_resync_cancel(NULL));
 	e2e_ret("null:reset-pdev", msix_resync_reset(NULL, e2e_reset_cb, NULL));
 	e2e_ret("null:reset-cb", msix_resync_reset(pdev, NULL, NULL));
 	msix_resync_free(NULL);
@@ -350,6 +327,31 @@ static void e2e_case_errors(void)
 	e2e_mark("eio:fire");
 	e2e_fire("eio");
 	e2e_mark("eio:fired");
+	msix_resync_free(rs);
+}
+
+/* The reset never happened: cancel enables MSI-X again without a restore. */
+static void e2e_case_cancel(void)
+{
+	struct msix_resync *rs = msix_resync_alloc(e2e.pdev, GFP_KERNEL);
+
+	if (IS_ERR(rs)) {
+		e2e_ret("cancel:alloc", PTR_ERR(rs));
+		return;
+	}
+	e2e_mark("cancel:begin");
+	e2e_observe("cancel:before");
+	e2e_ret("cancel:quiesce", msix_resync_quiesce(rs));
+	e2e_mark("cancel:quiesced");
+	usleep_range(1000, 2000);	/* see e2e_zero_table() */
+	e2e_ret("cancel:cancel", msix_resync_cancel(rs));
+	e2e_mark("cancel:cancelled");
+	e2e_observe("cancel:after");
+	e2e_mark("cancel:fire");
+	e2e_fire("cancel");
+	e2e_mark("cancel-idle:begin");
+	e2e_ret("cancel-idle:cancel", msix_resync_cancel(rs));
+	e2e_mark("cancel-idle:end");
 	msix_resync_free(rs);
 }
 
@@ -487,6 +489,7 @@ static int e2e_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!strcmp(mode, "check")) {
 		e2e_case_oneshot();
 		e2e_case_errors();
+		e2e_case_cancel();
 		e2e_case_vanished();
 		e2e_case_stale();
 		e2e_case_mode("msi", PCI_IRQ_MSI);
@@ -499,7 +502,7 @@ out:
 }
 
 static const struct pci_device_id e2e_ids[] = {
-	{ PCI_DEVICE(PCI_VENDOR_ID_INTEL, 0x10d3) },
+	{ PCI_DEVICE(PCI_VENDOR_ID_INTEL, E1000E_MSIX_DEVICE) },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, e2e_ids);
