@@ -24,7 +24,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit bench check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit kernel-patches ipr bench check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -56,7 +56,7 @@ kernel-doc: deps ## Run kernel-doc -none over the sources; check Context:/Return
 e2e: deps ## Boot Debian 6.1 and 6.12 in QEMU and run the end-to-end tests
 	@scripts/check.sh e2e
 
-check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end and KUnit on both kernels
+check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end, ipr, KUnit on both kernels
 	@scripts/check.sh all
 
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest
@@ -64,6 +64,12 @@ demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU gue
 
 kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1 and 6.12 sources, run the suites
 	@scripts/check.sh kunit
+
+kernel-patches: deps ## Regenerate drivers-ipr-patch/6.1 and 6.12 (patch 1 from lib/)
+	@for s in $(SERIES); do scripts/kernel-patches.sh $$s || exit 1; done
+
+ipr: deps ## The ipr series: git am + quilt on pristine sources, checkpatch, out-of-tree ipr.ko
+	@scripts/check.sh ipr
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
 	@scripts/bench.sh

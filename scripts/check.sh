@@ -187,6 +187,8 @@ do_kunit() {
 		fi
 		res=$(python3 "$TOP/tests/kunit_results.py" "$s" "$OUT/kunit-$s.json" \
 			"$OUT/kunit-$s.guest.log")
+		res=$res$'\n'$(cd "$TOP/tests" && python3 ipr_check.py "$s" \
+			"$OUT/kunit-$s.guest.log" "$OUT/kunit-$s.qemu-trace.log")
 		if "$TOP/scripts/kunit-insmod.sh" "$s"; then
 			res=$res$'\n'$(python3 "$TOP/tests/kunit_results.py" --insmod "$s" \
 				"$OUT/kunit-insmod-$s.log")
@@ -200,6 +202,17 @@ do_kunit() {
 	done
 }
 
+do_ipr() {
+	local s res
+	for s in $SERIES; do
+		step "ipr patch series for Debian $s"
+		res=$("$TOP/scripts/ipr.sh" "$s")
+		echo "$res" | grep -E '^(PASS|FAIL) '
+		passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
+		failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
+	done
+}
+
 case $what in
 checkpatch) do_checkpatch ;;
 kernel-doc) do_kernel_doc ;;
@@ -208,6 +221,7 @@ dkms) do_dkms ;;
 docs) do_docs ;;
 help) do_help ;;
 kunit) do_kunit ;;
+ipr) do_ipr ;;
 all)
 	step "builds against Debian's headers"
 	do_builds
@@ -217,6 +231,7 @@ all)
 	do_docs
 	do_dkms
 	do_e2e
+	do_ipr
 	do_kunit
 	;;
 *) die "unknown check: $what" ;;

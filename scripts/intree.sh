@@ -11,7 +11,7 @@ set -euo pipefail
 
 tree=${1:?usage: intree.sh TREE}
 dest=$tree/drivers/pci/msix_resync
-mkdir -p "$dest/lib" "$dest/kunit"
+mkdir -p "$dest/lib" "$dest/kunit" "$tree/include/linux"
 rsync -c "$TOP/Kbuild" "$TOP/Kconfig" "$TOP/VERSION" "$dest/"
 rsync -c "$TOP"/lib/*.c "$TOP"/lib/*.h "$dest/lib/"
 rsync -c "$TOP/kunit/msix_resync_test.c" "$TOP/kunit/e1000e_msix.h" "$dest/kunit/"

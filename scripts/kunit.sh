@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build a KUnit guest kernel from Debian's linux-source of a series with
-# msix-resync in tree and the debug options of kunit/debug.config, run it
+# msix-resync in tree and ipr patched (drivers-ipr-patch/SERIES, generated
+# afresh from lib/), and the debug options of kunit/debug.config, run it
 # (and kunit/*.config) with kunit.py in QEMU with an e1000e attached, and check the results and
 # the guest log.
 #
@@ -21,7 +22,9 @@ if [ ! -e "$wt/.done" ]; then
 	cp -al "$pristine" "$wt"
 	touch "$wt/.done"
 fi
-"$TOP/scripts/intree.sh" "$wt"
+# msix-resync and the ipr series, as a guest-kernel builder applies them
+"$TOP/scripts/kernel-patches.sh" "$series" "$base/series" >/dev/null
+"$TOP/scripts/apply-series.sh" "$wt" "$pristine" "$base/series"
 
 export CCACHE_DIR=$MSIX_RESYNC_CACHE/ccache
 add=()
@@ -36,7 +39,7 @@ rc=0
 	--build_dir="$base/build" --jobs="$(nproc)" \
 	--make_options "CC=ccache gcc" \
 	--kunitconfig="$TOP/kunit/.kunitconfig" "${add[@]}" \
-	--qemu_args="-M q35 -smp 1 -device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1" \
+	--qemu_args="-M q35 -smp 1 -device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1 -trace enable=msix_write_config -trace enable=pci_cfg_write -D $OUT/kunit-$series.qemu-trace.log" \
 	--timeout=1800 --json="$OUT/kunit-$series.json") >"$log" 2>&1 || rc=$?
 grep -E '^\[..:..:..\] (=|\[|Testing complete|Ran |Elapsed)' "$log" | grep -vE '\[PASSED\]' || true
 cp "$base/build/test.log" "$OUT/kunit-$series.guest.log" 2>/dev/null || true

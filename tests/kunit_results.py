@@ -75,7 +75,7 @@ def main():
     with open(jpath) as f:
         root = json.load(f)
     suites = {g['name']: list(leaves(g)) for g in root.get('sub_groups', [])}
-    for want in ('msix_resync_model', 'msix_resync_device'):
+    for want in ('msix_resync_model', 'msix_resync_device', 'ipr_reset'):
         if want not in suites:
             print('FAIL %s kunit: suite %s did not run' % (label, want))
             failed += 1
@@ -88,7 +88,7 @@ def main():
         line = '%s kunit %s: %d cases: %s' % (label, suite, len(cases),
                                              ', '.join('%d %s' % (v, k) for k, v in sorted(counts.items())))
         # a device suite that skipped everything proves nothing
-        if bad or (suite == 'msix_resync_device' and skipped):
+        if bad or (suite in ('msix_resync_device', 'ipr_reset') and skipped):
             print('FAIL ' + line + ' (failed: %s; skipped: %s)' % (bad[:5], skipped))
             failed += 1
         else:

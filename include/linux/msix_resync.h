@@ -26,9 +26,12 @@
 
 #include <linux/types.h>
 
+#include <linux/err.h>
+
 struct pci_dev;
 struct msix_resync;
 
+#if IS_ENABLED(CONFIG_MSIX_RESYNC)
 struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp);
 void msix_resync_free(struct msix_resync *rs);
 int msix_resync_quiesce(struct msix_resync *rs);
@@ -37,5 +40,39 @@ int msix_resync_cancel(struct msix_resync *rs);
 int msix_resync_reset(struct pci_dev *pdev,
 		      int (*reset)(struct pci_dev *pdev, void *data),
 		      void *data);
+#else
+/* Without the library (no PCI_MSI): nothing to resync. */
+static inline struct msix_resync *msix_resync_alloc(struct pci_dev *pdev,
+						    gfp_t gfp)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void msix_resync_free(struct msix_resync *rs)
+{
+}
+
+static inline int msix_resync_quiesce(struct msix_resync *rs)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int msix_resync_resume(struct msix_resync *rs)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int msix_resync_cancel(struct msix_resync *rs)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int msix_resync_reset(struct pci_dev *pdev,
+				    int (*reset)(struct pci_dev *pdev, void *data),
+				    void *data)
+{
+	return reset ? reset(pdev, data) : -EINVAL;
+}
+#endif
 
 #endif /* _LINUX_MSIX_RESYNC_H */

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make ipr, for one Debian kernel series: the ipr patch series applies to
+# pristine Debian linux-source with git am and with quilt (no fuzz, no
+# offset), has not drifted from lib/, is checkpatch --strict clean, and
+# ipr.ko builds out of tree against Debian's headers with the library's
+# symbols, W=1 and sparse adding no warning to stock ipr.c. (The in-tree
+# build and the KUnit test of the job steps run in scripts/kunit.sh.)
+#
+#   ipr.sh SERIES     prints PASS/FAIL lines
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=${1:?usage: ipr.sh SERIES}
+dir=$TOP/drivers-ipr-patch/$series
+pristine=$("$TOP/scripts/fetch-debian.sh" tree "$series") || die "no linux-source-$series"
+base=$MSIX_RESYNC_CACHE/ipr/$series
+mkdir -p "$base"
+pass() { echo "PASS $series ipr: $*"; }
+fail() { echo "FAIL $series ipr: $*"; }
+patches=$(cat "$dir/series")
+n=$(echo "$patches" | wc -l)
+export GIT_AUTHOR_NAME="msix-resync tests" GIT_AUTHOR_EMAIL="tests@localhost"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+
+# 1. No drift from lib/.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if "$TOP/scripts/kernel-patches.sh" "$series" "$tmp/s" >/dev/null 2>&1 &&
+   diff -r "$dir" "$tmp/s" >/dev/null; then
+	pass "the series is what 'make kernel-patches' makes from lib/ now (no drift)"
+else
+	diff -r "$dir" "$tmp/s" | head -20
+	fail "drivers-ipr-patch/$series differs from lib/: run 'make kernel-patches'"
+fi
+
+# 2. git am on a pristine tree (a git repository made once, cached).
+gt=$base/git-tree
+if [ ! -e "$gt/.git/msix-resync-pristine" ]; then
+	step "making a git repository of pristine linux-source-$series (once)"
+	rm -rf "$gt"
+	cp -a "$pristine" "$gt"
+	rm -f "$gt/.done"
+	git -C "$gt" init -q && git -C "$gt" add -f -A &&
+		git -C "$gt" commit -qm "Debian linux-source-$series" &&
+		touch "$gt/.git/msix-resync-pristine"
+fi
+git -C "$gt" am --abort >/dev/null 2>&1
+git -C "$gt" reset -q --hard "$(git -C "$gt" rev-list --max-parents=0 HEAD)" &&
+	git -C "$gt" clean -qfd
+# shellcheck disable=SC2046
+if git -C "$gt" am -q $(for p in $patches; do echo "$dir/$p"; done) \
+	>"$base/git-am.log" 2>&1; then
+	pass "git am: the $n patches apply to pristine Debian linux-source-$series"
+else
+	cat "$base/git-am.log"
+	git -C "$gt" am --abort >/dev/null 2>&1
+	fail "git am on pristine linux-source-$series"
+fi
+
+# 3. quilt push -a on another pristine copy: no fuzz, no offset.
+qt=$base/quilt-tree
+if [ ! -e "$qt/.msix-resync-pristine" ]; then
+	step "copying pristine linux-source-$series for quilt (once)"
+	rm -rf "$qt"
+	cp -a "$pristine" "$qt" && touch "$qt/.msix-resync-pristine"
+fi
+(cd "$qt" && { [ ! -d .pc ] || quilt pop -a -q >/dev/null; } && rm -f patches &&
+	ln -s "$dir" patches)
+if out=$(cd "$qt" && quilt push -a 2>&1) && ! echo "$out" | grep -qiE 'fuzz|offset'; then
+	pass "quilt push -a: the $n patches apply with no fuzz and no offset"
+else
+	echo "$out" | grep -iE 'fuzz|offset|fail|error' | head
+	fail "quilt push -a on pristine linux-source-$series"
+fi
+(cd "$qt" && quilt pop -a -q >/dev/null 2>&1)
+
+# 4. checkpatch --strict on each patch.
+src=$("$TOP/scripts/fetch-debian.sh" source 6.12)
+for p in $patches; do
+	ignore=""
+	case $p in
+	# TRACE_EVENT() layout, as in include/trace/events/*.h
+	0001-*) ignore="--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT" ;;
+	# Scsi_Host is the SCSI midlayer's type name
+	0004-*) ignore="--ignore CAMELCASE" ;;
+	esac
+	# shellcheck disable=SC2086
+	log=$(perl "$src/scripts/checkpatch.pl" --strict --terse --show-types \
+		--no-tree $ignore "$dir/$p" 2>&1)
+	if [ -z "$log" ]; then pass "checkpatch --strict: $p"; else echo "$log"; fail "checkpatch --strict: $p"; fi
+done
+
+# 5. ipr.ko out of tree against Debian's headers, with the library.
+kodir=$("$TOP/scripts/build-debian.sh" "$series" 2>/dev/null) || { fail "library build"; exit 0; }
+root=$("$TOP/scripts/fetch-debian.sh" kernel "$series")
+krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
+kdir=$root/usr/src/linux-headers-$krel
+warnings() {	# the W=1 and sparse messages, without line numbers
+	grep -E '(warning|error):' "$1" | sed -E 's/^[^ ]*:[0-9]+:([0-9]+:)? //' | sort -u
+}
+for v in stock patched; do
+	d=$base/oot-$v
+	rm -rf "$d" && mkdir -p "$d"
+	from=$pristine
+	[ $v = patched ] && from=$gt
+	cp "$from/drivers/scsi/ipr.c" "$from/drivers/scsi/ipr.h" "$d/"
+	printf 'obj-m := ipr.o\nccflags-y += -I%s/include -DCONFIG_MSIX_RESYNC_MODULE=1\n' \
+		"$TOP" > "$d/Kbuild"
+	make -C "$kdir" M="$d" W=1 C=2 KBUILD_EXTRA_SYMBOLS="$kodir/Module.symvers" \
+		modules >"$d/build.log" 2>&1
+	echo $? > "$d/rc"
+done
+new=$(comm -13 <(warnings "$base/oot-stock/build.log") <(warnings "$base/oot-patched/build.log"))
+if [ "$(cat "$base/oot-patched/rc")" = 0 ] && [ -e "$base/oot-patched/ipr.ko" ] && [ -z "$new" ]; then
+	pass "ipr.ko builds out of tree against $krel, W=1 C=2: no warning beyond stock ipr.c's $(warnings "$base/oot-stock/build.log" | wc -l)"
+else
+	echo "$new"
+	fail "out-of-tree ipr.ko against $krel (log: $base/oot-patched/build.log)"
+fi
+if modinfo -F depends "$base/oot-patched/ipr.ko" 2>/dev/null | grep -qw msix_resync; then
+	pass "the out-of-tree ipr.ko depends on msix_resync ($(du -b "$base/oot-patched/ipr.ko" | cut -f1) bytes)"
+else
+	fail "the out-of-tree ipr.ko does not use msix_resync"
+fi
