@@ -26,8 +26,12 @@ done
 
 # Reproducible: the same sources give the same patches, byte for byte.
 export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-GIT_AUTHOR_NAME=$(git -C "$TOP" config user.name || echo "msix-resync developers")
-GIT_AUTHOR_EMAIL=$(git -C "$TOP" config user.email || echo "msix-resync@localhost")
+# The author of the ipr patches signs the library patch too.
+first=$(ls "$src"/000[2-9]-*.patch 2>/dev/null | head -n1)
+[ -n "$first" ] || die "no ipr patches in $src"
+info=$(git mailinfo /dev/null /dev/null < "$first")
+GIT_AUTHOR_NAME=$(echo "$info" | sed -n 's/^Author: //p')
+GIT_AUTHOR_EMAIL=$(echo "$info" | sed -n 's/^Email: //p')
 GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME
 GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 export GIT_AUTHOR_DATE="2026-11-26T00:00:00+0000" GIT_COMMITTER_DATE="2026-11-26T00:00:00+0000"
