@@ -116,6 +116,15 @@ static const char * const msix_resync_fn_name[] = {
 	[MSIX_RESYNC_FN_CANCEL] = "cancel",
 };
 
+/* A reset-time call got a NULL state: log it, trace it, refuse. */
+static int msix_resync_null_state(int fn)
+{
+	pr_err_ratelimited("msix_resync: %s called with a NULL state\n",
+			   msix_resync_fn_name[fn]);
+	trace_msix_resync_error(NULL, fn, -EINVAL, 0);
+	return -EINVAL;
+}
+
 /* The checks quiesce and resume share: device present, vectors unchanged. */
 static int msix_resync_check(struct msix_resync *rs, int fn, u16 *ctrl)
 {
@@ -168,11 +177,8 @@ int msix_resync_quiesce(struct msix_resync *rs)
 	unsigned int masked;
 	u16 now;
 
-	if (!rs) {
-		pr_err_ratelimited("msix_resync: quiesce called with a NULL state\n");
-		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_QUIESCE, -EINVAL, 0);
-		return -EINVAL;
-	}
+	if (!rs)
+		return msix_resync_null_state(MSIX_RESYNC_FN_QUIESCE);
 	if (rs->state == MSIX_RESYNC_QUIESCED)
 		return 0;
 
@@ -208,16 +214,12 @@ EXPORT_SYMBOL_GPL(msix_resync_quiesce);
  */
 int msix_resync_resume(struct msix_resync *rs)
 {
+	unsigned int unmasked;
 	u16 ctrl;
 	int ret;
 
-	unsigned int unmasked;
-
-	if (!rs) {
-		pr_err_ratelimited("msix_resync: resume called with a NULL state\n");
-		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_RESUME, -EINVAL, 0);
-		return -EINVAL;
-	}
+	if (!rs)
+		return msix_resync_null_state(MSIX_RESYNC_FN_RESUME);
 	if (rs->state != MSIX_RESYNC_QUIESCED)
 		return 0;
 
@@ -264,11 +266,8 @@ int msix_resync_cancel(struct msix_resync *rs)
 	u16 ctrl, now;
 	int ret;
 
-	if (!rs) {
-		pr_err_ratelimited("msix_resync: cancel called with a NULL state\n");
-		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_CANCEL, -EINVAL, 0);
-		return -EINVAL;
-	}
+	if (!rs)
+		return msix_resync_null_state(MSIX_RESYNC_FN_CANCEL);
 	if (rs->state != MSIX_RESYNC_QUIESCED)
 		return 0;
 
