@@ -171,11 +171,9 @@ static int msix_resync_check(struct msix_resync *rs, int fn, u16 *ctrl)
  */
 int msix_resync_quiesce(struct msix_resync *rs)
 {
-	u16 ctrl;
-	int ret;
-
 	unsigned int masked;
-	u16 now;
+	u16 ctrl, now;
+	int ret;
 
 	if (!rs)
 		return msix_resync_null_state(MSIX_RESYNC_FN_QUIESCE);

@@ -14,6 +14,12 @@ t0=$(date +%s)
 
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+# tally OUTPUT: print a checker's PASS/FAIL lines and count them
+tally() {
+	echo "$1" | grep -E '^(PASS|FAIL) '
+	passed=$((passed + $(echo "$1" | grep -c '^PASS ')))
+	failed=$((failed + $(echo "$1" | grep -c '^FAIL ')))
+}
 
 SOURCES="lib/api.c lib/core.c lib/msix_resync_core.h lib/msix_resync_trace.h
 	 include/linux/msix_resync.h kunit/msix_resync_test.c kunit/e1000e_msix.h
@@ -81,9 +87,7 @@ do_e2e() {
 			continue
 		fi
 		res=$(python3 "$TOP/tests/e2e/check.py" "$s" "$dir")
-		echo "$res" | grep -E '^(PASS|FAIL) '
-		passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
-		failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
+		tally "$res"
 		echo "$res" | grep -q '^FAIL ' && info "logs: $dir/console.log, $dir/trace.log"
 	done
 }
@@ -195,9 +199,7 @@ do_kunit() {
 		else
 			res=$res$'\n'"FAIL $s kunit by insmod: no run (see $OUT/kunit-insmod-$s.log)"
 		fi
-		echo "$res" | grep -E '^(PASS|FAIL) '
-		passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
-		failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
+		tally "$res"
 		info "kunit on $s took $(( $(date +%s) - t0k )) s"
 	done
 }
@@ -207,9 +209,7 @@ do_ipr() {
 	for s in $SERIES; do
 		step "ipr patch series for Debian $s"
 		res=$("$TOP/scripts/ipr.sh" "$s")
-		echo "$res" | grep -E '^(PASS|FAIL) '
-		passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
-		failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
+		tally "$res"
 	done
 }
 
