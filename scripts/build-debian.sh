@@ -23,7 +23,8 @@ log=$out/build.log
 # C=2 checks every file, not only those rebuilt.
 if ! make -C "$kdir" M="$out/src" W=1 C=2 \
 	CONFIG_MSIX_RESYNC=m CONFIG_MSIX_RESYNC_E2E_TEST=m \
-	CONFIG_MSIX_RESYNC_BENCH=m modules >"$log" 2>&1; then
+	CONFIG_MSIX_RESYNC_BENCH=m CONFIG_MSIX_RESYNC_VFIO_TEST=m \
+	modules >"$log" 2>&1; then
 	cat "$log" >&2
 	die "build against $krel failed"
 fi

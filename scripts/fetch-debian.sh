@@ -3,7 +3,9 @@
 # Fetch Debian's cloud kernel image and headers of a series (6.1, 6.12)
 # into the cache, unpacked, no root needed: apt-get download + dpkg-deb -x.
 #
-#   fetch-debian.sh kernel SERIES   -> prints the unpacked root
+#   fetch-debian.sh kernel SERIES [generic]
+#                                   -> prints the unpacked root (the cloud
+#                                      flavour, or the generic one apart)
 #   fetch-debian.sh source SERIES   -> prints a partial linux-source tree
 #                                      (scripts/, Documentation/sphinx/)
 #   fetch-debian.sh tree SERIES     -> prints the whole pristine source tree
@@ -12,7 +14,9 @@ set -euo pipefail
 
 what=${1:?usage: fetch-debian.sh kernel|source SERIES}
 series=${2:?usage: fetch-debian.sh kernel|source SERIES}
+flavour=${3:-cloud}
 dest=$MSIX_RESYNC_CACHE/debian/$series
+[ "$what" = kernel ] && [ "$flavour" != cloud ] && dest=$dest-$flavour
 mkdir -p "$dest/debs"
 
 resolve() {
@@ -46,10 +50,10 @@ download() {	# download + unpack packages not yet unpacked
 
 case $what in
 kernel)
-	image=$(resolve "$(meta_image "$series")")
+	image=$(resolve "$(meta_image "$series" "$flavour")")
 	krel=${image#linux-image-}
 	if [ ! -e "$dest/debs/$image.unpacked" ]; then
-		step "fetching Debian $series kernel $krel"
+		step "fetching Debian $series kernel $krel ($flavour)"
 		headers=linux-headers-$krel
 		common=$(apt-cache depends "$headers" | awk '/Depends: linux-headers-.*-common/ { print $2; exit }')
 		kbuild=$(apt-cache depends "$headers" | awk '/Depends: linux-kbuild-/ { print $2; exit }')

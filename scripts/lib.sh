@@ -7,8 +7,11 @@ export MSIX_RESYNC_CACHE TOP
 
 # The Debian kernels we support: series -> metapackages.
 SERIES="6.1 6.12"
-meta_image() { case $1 in 6.1) echo linux-image-cloud-amd64 ;; *) echo "linux-image-$1-cloud-amd64" ;; esac; }
-meta_headers() { case $1 in 6.1) echo linux-headers-cloud-amd64 ;; *) echo "linux-headers-$1-cloud-amd64" ;; esac; }
+# FLAVOUR: cloud (the default: our guests) or generic (amd64: has the 9p
+# and every vfio module, for the nested VFIO host).
+flavour_suffix() { case ${1:-cloud} in generic) echo amd64 ;; *) echo cloud-amd64 ;; esac; }
+meta_image() { case $1 in 6.1) echo "linux-image-$(flavour_suffix "${2:-}")" ;; *) echo "linux-image-$1-$(flavour_suffix "${2:-}")" ;; esac; }
+meta_headers() { case $1 in 6.1) echo "linux-headers-$(flavour_suffix "${2:-}")" ;; *) echo "linux-headers-$1-$(flavour_suffix "${2:-}")" ;; esac; }
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
@@ -21,14 +24,14 @@ apt_first_dep() {
 }
 
 # mkinitramfs OUT INIT FILE...: a busybox initramfs with INIT as /init and
-# the FILEs (modules) at its root.
+# the FILEs (modules, or directories of them) at its root.
 mkinitramfs() {
 	local out=$1 init=$2 stage
 	shift 2
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,dev,proc,sys}
 	cp /bin/busybox "$stage/bin/busybox"
-	cp "$@" "$stage/"
+	cp -r "$@" "$stage/"
 	cp "$init" "$stage/init"
 	chmod +x "$stage/init"
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

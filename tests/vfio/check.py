@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Verdicts of the nested VFIO test (scripts/vfio-run.sh), and its matrix.
+
+Usage: check.py [--evidence] CELLDIR...
+
+Each CELLDIR holds one boot's logs and is named L2SERIES-RESET-HOST
+(6.12-R2-H1). A phase (A stock, B msix-resync, N the negative control) is
+"repaired" or "lost" only when three independent witnesses agree:
+
+  L2    the guest: its reads after the restore complete with the disk's
+        pattern, without an nvme timeout, and its I/O vector (nvme0q1)
+        counts -- or they time out ("completion polled") and it does not;
+  L1    the host: the physical MSI-X table after the restore has Enable 1,
+        MASKALL 0 and every used entry programmed and masked as before the
+        reset -- or Enable 0 / a used entry still zero;
+  QEMU  L2's hypervisor: its vfio_msi_interrupt trace shows interrupts on
+        the I/O vector after the restore -- or none.
+
+Prints one PASS/FAIL line per assertion, the matrix, and with --evidence
+the witnesses' own lines for each lost phase.
+"""
+
+import os
+import re
+import sys
+
+EXPECT = {  # (reset, host) -> (A stock, B msix-resync)
+    ('R1', 'H1'): ('repaired', 'repaired'),
+    ('R1', 'H0'): ('lost', 'repaired'),
+    ('R2', 'H1'): ('lost', 'repaired'),
+    ('R2', 'H0'): ('lost', 'repaired'),
+}
+READS = 4           # reads per phase (tests/vfio/l2-init.sh)
+IO_VECTOR = 1       # nvme0q1: MSI-X entry 1 (entry 0 is the admin queue)
+PHASES = 'ABN'
+BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|general protection|'
+                 r'sleeping function called|possible circular locking')
+
+
+def read(path):
+    try:
+        with open(path, errors='replace') as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
+class Cell:
+    def __init__(self, path):
+        self.path = path
+        self.name = os.path.basename(path.rstrip('/'))
+        self.series, self.reset, self.host = self.name.split('-')
+        self.l1 = read(os.path.join(path, 'l1-console.log'))
+        self.l2 = read(os.path.join(path, 'l2-console.log'))
+        self.trace = read(os.path.join(path, 'l2-qemu-trace.log'))
+        self.phases = [m.group(1) for m in
+                       (re.match(r'L2-PHASE (\w) irq-before', s) for s in self.l2)
+                       if m]
+
+    # --- L2 ------------------------------------------------------------
+    def l2_window(self, p):
+        out, on = [], False
+        for s in self.l2:
+            if s.startswith('L2-PHASE %s irq-before' % p):
+                on = True
+            if on:
+                out.append(s)
+            if s.startswith('L2-PHASE %s irq-after' % p):
+                break
+        return out
+
+    def l2_view(self, p):
+        w = self.l2_window(p)
+        irq = [int(m.group(1)) for m in
+               (re.search(r'irq-(?:before|after)=(\d+)', s) for s in w) if m]
+        reads = [s for s in w if s.startswith('L2-READ')]
+        timeouts = [s for s in w if 'timeout' in s and 'QID 1' in s]
+        match = all('data=match' in s for s in reads)
+        delta = irq[1] - irq[0] if len(irq) == 2 else None
+        ms = [int(re.search(r'ms=(\d+)', s).group(1)) for s in reads]
+        if len(reads) == READS and match and not timeouts and delta and delta >= READS:
+            verdict = 'repaired'
+        elif len(reads) == READS and match and timeouts and delta == 0:
+            verdict = 'lost'
+        else:
+            verdict = 'unclear'
+        detail = ('%d/%d reads match, %d nvme timeouts, nvme0q1 +%s, '
+                  'slowest read %s ms' % (sum('data=match' in s for s in reads),
+                                          len(reads), len(timeouts), delta,
+                                          max(ms) if ms else '-'))
+        ev = [s for s in w if s.startswith('L2-PHASE')] + reads[:1] + timeouts[:1]
+        return verdict, detail, ev
+
+    # --- L1 ------------------------------------------------------------
+    def dump(self, label):
+        ctrl, entries, lines = None, {}, []
+        for s in self.l1:
+            if not s.startswith('L1-DUMP %s ' % label):
+                continue
+            lines.append(s)
+            kv = dict(re.findall(r'(\w+)=(\S+)', s))
+            if 'entry' in kv:
+                entries[int(kv['entry'])] = (int(kv['addr'], 16),
+                                             int(kv['data'], 16), int(kv['masked']))
+            else:
+                ctrl = (int(kv['enable']), int(kv['maskall']))
+        return ctrl, entries, lines
+
+    def used(self):
+        """Entries the host programmed for L2, and their masks, from the
+        first dump taken before any reset."""
+        _, entries, _ = self.dump('%s-before-reset' % self.phases[0])
+        return {i: e[2] for i, e in entries.items() if e[0]}
+
+    def l1_view(self, p):
+        ctrl, entries, lines = self.dump('%s-after-restore' % p)
+        used = self.used()
+        if ctrl is None or not used:
+            return 'unclear', 'no dump after the restore', lines
+        zero = [i for i in used if entries.get(i, (0,))[0] == 0]
+        masks = all(entries.get(i, (0, 0, -1))[2] == m for i, m in used.items())
+        if ctrl == (1, 0) and not zero and masks:
+            verdict = 'repaired'
+        elif ctrl[0] == 0 or zero:
+            verdict = 'lost'
+        else:
+            verdict = 'unclear'
+        detail = ('Enable %d MASKALL %d, used entries %s, zero after restore %s, '
+                  'masks as before %s' % (ctrl[0], ctrl[1], sorted(used), zero,
+                                          'yes' if masks else 'no'))
+        return verdict, detail, lines
+
+    # --- QEMU ----------------------------------------------------------
+    def events(self):
+        """(phase, step, event, text) for every trace line; step 1 after
+        the save marker, 2 after the restore marker."""
+        phase, step, out = None, 0, []
+        for s in self.trace:
+            m = re.search(r'vfio_pci_write_config\s*\(.*@0xc, (0x[0-9a-f]+), len=0x1\)', s)
+            if m:
+                v = int(m.group(1), 16)
+                if 1 <= v >> 4 <= len(PHASES) and v & 15 in (1, 2):
+                    phase, step = PHASES[(v >> 4) - 1], v & 15
+                continue
+            m = re.search(r'(vfio_\w+)', s)
+            if m and m.group(1) != 'vfio_pci_write_config':
+                out.append((phase, step, m.group(1), s))
+        return out
+
+    def qemu_view(self, p):
+        ev = [e for e in self.events() if e[0] == p]
+        irqs = [e[3] for e in ev if e[1] == 2 and e[2] == 'vfio_msi_interrupt'
+                and re.search(r'vector %d\b' % IO_VECTOR, e[3])]
+        names = lambda st: [e[2] for e in ev if e[1] == st and e[2] != 'vfio_msi_interrupt']
+        if len(irqs) >= READS:
+            verdict = 'repaired'
+        elif not irqs:
+            verdict = 'lost'
+        else:
+            verdict = 'unclear'
+        detail = ('%d interrupts on vector %d after the restore; before the reset: %s; '
+                  'after: %s' % (len(irqs), IO_VECTOR, summary(names(1)),
+                                 summary(names(2))))
+        return verdict, detail, names(1), names(2)
+
+
+def summary(names):
+    if not names:
+        return 'nothing'
+    out = []
+    for n in names:
+        if out and out[-1][0] == n:
+            out[-1][1] += 1
+        else:
+            out.append([n, 1])
+    return ', '.join('%s x%d' % (n, c) if c > 1 else n for n, c in out)
+
+
+class Checker:
+    def __init__(self):
+        self.passed = self.failed = 0
+        self.matrix = {}
+        self.evidence = []
+
+    def check(self, name, ok, detail=''):
+        if ok:
+            self.passed += 1
+            print('PASS vfio %s' % name)
+        else:
+            self.failed += 1
+            print('FAIL vfio %s %s' % (name, detail))
+
+    def cell(self, c):
+        t = '%s x %s, L2 %s:' % (c.reset, c.host, c.series)
+        ran = any(s.startswith('L1-END') for s in c.l1) and \
+            any(s.startswith('L2-END') for s in c.l2)
+        self.check('%s L1 and L2 ran to the end' % t, ran,
+                   '(see %s)' % c.path)
+        bad = [s for s in c.l1 + c.l2 if BAD.search(s)]
+        self.check('%s no BUG:, WARNING: or Oops in L1 or L2' % t, not bad,
+                   bad[:3])
+        host = [s for s in c.l1 if s.startswith('L1-HOST')]
+        taint = re.search(r'taint=(\S*)', host[0]).group(1) if host else None
+        self.check('%s L1 runs host %s (%s vfio-pci-core)' % (
+            t, c.host, "the rebuilt" if c.host == 'H0' else "Debian's"),
+            taint is not None and (('O' in taint) == (c.host == 'H0')),
+            host)
+        sync = [s for s in c.l2 if 'SYNC-ERROR' in s or 'CTL-FAILED' in s]
+        self.check('%s L2 and L1 kept in step, every control write took' % t,
+                   not sync and c.phases == list(PHASES), sync or c.phases)
+        if not ran or c.phases != list(PHASES):
+            return
+        expect = EXPECT[(c.reset, c.host)]
+        got = {}
+        for p, want in zip(PHASES, expect + (expect[0],)):
+            v2, d2, e2 = c.l2_view(p)
+            v1, d1, e1 = c.l1_view(p)
+            vq, dq, _, _ = c.qemu_view(p)
+            agree = v2 == v1 == vq
+            got[p] = v2 if agree else 'unclear'
+            name = {'A': 'A stock', 'B': 'B msix-resync',
+                    'N': 'N control (B without the library calls)'}[p]
+            self.check('%s %s: %s, all three witnesses agree' % (t, name, want),
+                       agree and v2 == want,
+                       '| L2 %s: %s | L1 %s: %s | QEMU %s: %s' % (
+                           v2, d2, v1, d1, vq, dq))
+            if got[p] == 'lost':
+                self.evidence.append(('%s phase %s lost' % (t, p),
+                                      e2 + e1 + ['QEMU: ' + dq]))
+        self.check('%s N is lost wherever A is (the test can fail)' % t,
+                   (got['A'] == 'lost') == (got['N'] == 'lost'),
+                   'A %s, N %s' % (got['A'], got['N']))
+        _, _, before, after = c.qemu_view('B')
+        self.check('%s B: QEMU did vfio_msix_disable before the reset and '
+                   'vfio_msix_enable after' % t,
+                   'vfio_msix_disable' in before and 'vfio_msix_enable' in after,
+                   'before: %s; after: %s' % (summary(before), summary(after)))
+        _, _, before, after = c.qemu_view('A')
+        self.check('%s A: the stock restore makes QEMU neither disable nor '
+                   'enable MSI-X' % t,
+                   not {'vfio_msix_disable', 'vfio_msix_enable'} & set(before + after),
+                   'before: %s; after: %s' % (summary(before), summary(after)))
+        calls = [s for s in c.l2 if re.search(
+            r'msix_resync_vfio: phase B: msix_resync_(quiesce|resume): ', s)]
+        self.check('%s B: msix_resync_quiesce() and msix_resync_resume() '
+                   'return 0' % t,
+                   len(calls) == 2 and all(s.endswith(': 0') for s in calls),
+                   calls)
+        self.matrix[(c.series, c.reset, c.host)] = got
+
+
+def main(argv):
+    evidence = '--evidence' in argv
+    cells = [Cell(a) for a in argv if not a.startswith('--')]
+    ck = Checker()
+    for c in cells:
+        ck.cell(c)
+    for series in sorted({c.series for c in cells}):
+        print('\nL2 kernel: Debian linux-source-%s; L1 host: Debian 6.12 '
+              '(H1 as shipped, H0 without the 3.18 rewrite)' % series)
+        print('| reset x host | A: stock restore | B: msix-resync | '
+              'N: control | expected A / B |')
+        print('|---|---|---|---|---|')
+        for key in sorted(EXPECT):
+            got = ck.matrix.get((series,) + key)
+            if not got:
+                continue
+            print('| %s x %s | %s | %s | %s | %s / %s |' % (
+                key[0], key[1], got['A'], got['B'], got['N'], *EXPECT[key]))
+    if evidence:
+        for title, lines in ck.evidence:
+            print('\n%s:' % title)
+            for s in lines:
+                print('    ' + s.strip())
+    print('\n%d passed, %d failed' % (ck.passed, ck.failed))
+    return 1 if ck.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of L1, the nested VFIO test's host: Debian's 6.12 generic kernel
+# with an emulated intel-iommu. Loads vfio (H1: Debian's vfio-pci-core;
+# H0: the rebuilt one without the 3.18 message rewrite), gives the nvme to
+# vfio-pci, mounts L0's / read-only and the output directory read-write
+# over 9p, and runs L0's own QEMU in a chroot as L2's hypervisor. On each
+# "ready P" from L2 it dumps the physical MSI-X table, plays the backdoor
+# reset (msixr.reset=R1|R2), dumps again and answers "go"; on "done P" it
+# dumps and answers "ok".
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+arg() { sed -n "s/.*msixr\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+reset=$(arg reset)
+host=$(arg host)
+out=$(arg out)
+echo "L1-START $(uname -r) reset=$reset host=$host"
+fail() { echo "L1-FAILED $*"; poweroff -f; }
+
+for m in irqbypass vfio vfio_iommu_type1; do
+	insmod /mod/$m.ko || fail "insmod $m"
+done
+if [ "$host" = H0 ]; then
+	insmod /mod/h0/vfio-pci-core.ko || fail "insmod H0 vfio-pci-core"
+else
+	insmod /mod/vfio-pci-core.ko || fail "insmod vfio-pci-core"
+fi
+insmod /mod/vfio-pci.ko || fail "insmod vfio-pci"
+echo "L1-HOST $host vfio_pci_core taint=$(cat /sys/module/vfio_pci_core/taint) srcversion=$(cat /sys/module/vfio_pci_core/srcversion)"
+for m in netfs 9pnet 9pnet_virtio 9p; do
+	insmod /mod/$m.ko || fail "insmod $m"
+done
+
+bdf=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/class")" = 0x010802 ] && bdf=${d##*/}
+done
+[ -n "$bdf" ] || fail "no nvme"
+echo vfio-pci > "/sys/bus/pci/devices/$bdf/driver_override"
+echo "$bdf" > /sys/bus/pci/drivers_probe
+[ -e "/sys/bus/pci/devices/$bdf/driver" ] || fail "vfio-pci did not bind $bdf"
+echo "L1-BOUND $bdf driver=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/driver")") iommu_group=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu_group")")"
+
+mkdir -p /host
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host || fail "9p hostroot"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/host$out" || fail "9p out"
+for d in dev proc sys; do mount --bind /$d /host/$d; done
+mount -t tmpfs tmpfs /host/tmp
+mkfifo /host/tmp/sync.in /host/tmp/sync.out
+
+chroot /host qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 256 \
+	-bios /usr/share/qemu/qboot.rom -display none -monitor none \
+	-no-reboot -nic none \
+	-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 msixr.phases=$(arg phases)" \
+	-serial "file:$out/l2-console.log" \
+	-chardev pipe,id=sync,path=/tmp/sync -serial chardev:sync \
+	-device vfio-pci,host="$bdf" \
+	-trace 'vfio_msix_*' -trace 'vfio_msi_*' -trace vfio_pci_write_config \
+	-D "$out/l2-qemu-trace.log" > /host/tmp/qemu.out 2>&1 &
+qemu=$!
+echo "L1-L2-QEMU started"
+
+exec 3</host/tmp/sync.out 4>/host/tmp/sync.in
+while read -r line <&3; do
+	line=$(printf '%s' "$line" | tr -d '\r')
+	case $line in
+	"ready "*)
+		p=${line#ready }
+		/vfio_tool dump "$bdf" "$p-before-reset" 4
+		/vfio_tool reset "$bdf" "$reset"
+		/vfio_tool dump "$bdf" "$p-after-reset" 4
+		echo go >&4
+		;;
+	"done "*)
+		p=${line#done }
+		/vfio_tool dump "$bdf" "$p-after-restore" 4
+		echo ok >&4
+		;;
+	end)
+		break
+		;;
+	esac
+done
+wait $qemu
+echo "L1-L2-QEMU exited $?"
+sed 's/^/L1-L2-QEMU: /' /host/tmp/qemu.out
+echo "L1-END"
+poweroff -f

@@ -1,0 +1,50 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the L2 guest (nested VFIO test): the real nvme driver owns the
+# assigned nvme. For each phase of msix.phases (A stock, B msix-resync,
+# N negative control): save, tell L1 "ready P" on ttyS1 and wait for its
+# "go" (L1 plays the backdoor reset meanwhile), restore, read the disk,
+# tell L1 "done P" and wait for "ok" (L1 dumps the table). No sleeps: the
+# serial line is the only clock between the two sides.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t debugfs nodev /sys/kernel/debug
+echo "L2-START $(uname -r)"
+phases=$(sed -n 's/.*msixr\.phases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+ctl=/sys/kernel/debug/msix_resync_vfio/ctl
+offs="0 1052672 2105344 3158016"
+
+# The nvme driver probes asynchronously; wait for its disk (bounded).
+n=0
+while [ ! -b /dev/nvme0n1 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+[ -b /dev/nvme0n1 ] || echo "L2-NO-DISK"
+vec() { awk '/nvme0q1/ { print $2 }' /proc/interrupts; }
+
+stty -F /dev/ttyS1 raw -echo
+exec 3<>/dev/ttyS1
+say() { printf '%s\n' "$1" >&3; }
+hear() {
+	read -r reply <&3
+	reply=$(printf '%s' "$reply" | tr -d '\r')
+	[ "$reply" = "$1" ] || echo "L2-SYNC-ERROR wanted $1, got $reply"
+}
+
+echo "L2-BASELINE irq=$(vec)"
+/vfio_tool read /dev/nvme0n1 $offs
+echo "L2-BASELINE irq=$(vec)"
+for p in $phases; do
+	echo "L2-PHASE $p irq-before=$(vec)"
+	echo "save $p" > $ctl || echo "L2-CTL-FAILED save $p"
+	say "ready $p"
+	hear go
+	echo restore > $ctl || echo "L2-CTL-FAILED restore $p"
+	/vfio_tool read /dev/nvme0n1 $offs
+	echo "L2-PHASE $p irq-after=$(vec)"
+	say "done $p"
+	hear ok
+done
+say end
+echo "L2-END"
+poweroff -f

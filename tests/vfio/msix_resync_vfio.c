@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msix-resync: the guest (L2) side of the nested VFIO test.
+ *
+ * Built into the L2 kernel of scripts/vfio-build.sh. The nvme driver owns
+ * an nvme that L1's vfio-pci assigned to L2's QEMU; L2's init script
+ * drives a backdoor-reset cycle around that live device through
+ * debugfs, one phase at a time:
+ *
+ *   echo "save A" > /sys/kernel/debug/msix_resync_vfio/ctl
+ *	A (stock): pci_save_state()
+ *	B (msix-resync): msix_resync_alloc(), msix_resync_quiesce(),
+ *	    pci_save_state()
+ *	N (negative control): B with the library's calls skipped
+ *   ... L1 plays the backdoor reset on the physical device ...
+ *   echo restore > /sys/kernel/debug/msix_resync_vfio/ctl
+ *	pci_restore_state(), then for B msix_resync_resume(),
+ *	msix_resync_free()
+ *
+ * Each step logs one "msix_resync_vfio:" line with its result, and first
+ * writes a marker to the device's PCI_CACHE_LINE_SIZE (phase A/B/N = 1/2/3
+ * in the high nibble, save/restore = 1/2 in the low one), which L2's QEMU
+ * traces as vfio_pci_write_config: that cuts QEMU's trace into phases.
+ * The reads that show whether interrupts still arrive are the init
+ * script's.
+ *
+ * Copyright (C) 2026 The msix-resync authors
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/msix_resync.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+static DEFINE_MUTEX(vt_lock);
+static struct dentry *vt_dir;
+static struct pci_dev *vt_pdev;
+static struct msix_resync *vt_rs;
+static char vt_phase;	/* the phase between "save" and "restore", or 0 */
+
+static u16 vt_msix_ctrl(struct pci_dev *pdev)
+{
+	u16 ctrl = 0xffff;
+
+	if (pdev->msix_cap)
+		pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS,
+				     &ctrl);
+	return ctrl;
+}
+
+static void vt_mark(char phase, u8 step)
+{
+	pci_write_config_byte(vt_pdev, PCI_CACHE_LINE_SIZE,
+			      (strchr("ABN", phase) - "ABN" + 1) << 4 | step);
+}
+
+static int vt_find(void)
+{
+	if (vt_pdev)
+		return 0;
+	vt_pdev = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, NULL);
+	if (!vt_pdev) {
+		pr_err("no nvme device\n");
+		return -ENODEV;
+	}
+	pr_info("device %s, MSI-X %s\n", pci_name(vt_pdev),
+		vt_pdev->msix_enabled ? "enabled" : "disabled");
+	return 0;
+}
+
+static int vt_save(char phase)
+{
+	int ret;
+
+	if (vt_phase) {
+		pr_err("save %c while phase %c is open\n", phase, vt_phase);
+		return -EBUSY;
+	}
+	ret = vt_find();
+	if (ret)
+		return ret;
+
+	vt_mark(phase, 1);
+	if (phase != 'A') {
+		vt_rs = msix_resync_alloc(vt_pdev, GFP_KERNEL);
+		if (IS_ERR(vt_rs)) {
+			ret = PTR_ERR(vt_rs);
+			vt_rs = NULL;
+			pr_err("phase %c: msix_resync_alloc: %d\n", phase, ret);
+			return ret;
+		}
+	}
+	if (phase == 'B') {
+		ret = msix_resync_quiesce(vt_rs);
+		pr_info("phase B: msix_resync_quiesce: %d\n", ret);
+		if (ret) {
+			msix_resync_free(vt_rs);
+			vt_rs = NULL;
+			return ret;
+		}
+	} else if (phase == 'N') {
+		pr_info("phase N: msix_resync_quiesce skipped (negative control)\n");
+	}
+	pci_save_state(vt_pdev);
+	vt_phase = phase;
+	pr_info("phase %c: saved, Message Control %#06x\n", phase,
+		vt_msix_ctrl(vt_pdev));
+	return 0;
+}
+
+static int vt_restore(void)
+{
+	char phase = vt_phase;
+	int ret = 0;
+
+	if (!phase) {
+		pr_err("restore without save\n");
+		return -EINVAL;
+	}
+	vt_mark(phase, 2);
+	pci_restore_state(vt_pdev);
+	if (phase == 'B') {
+		ret = msix_resync_resume(vt_rs);
+		pr_info("phase B: msix_resync_resume: %d\n", ret);
+	} else if (phase == 'N') {
+		pr_info("phase N: msix_resync_resume skipped (negative control)\n");
+	}
+	msix_resync_free(vt_rs);
+	vt_rs = NULL;
+	vt_phase = 0;
+	pr_info("phase %c: restored, Message Control %#06x\n", phase,
+		vt_msix_ctrl(vt_pdev));
+	return ret;
+}
+
+static ssize_t vt_ctl_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	char buf[16];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	strim(buf);
+
+	mutex_lock(&vt_lock);
+	if (!strcmp(buf, "save A") || !strcmp(buf, "save B") ||
+	    !strcmp(buf, "save N"))
+		ret = vt_save(buf[5]);
+	else if (!strcmp(buf, "restore"))
+		ret = vt_restore();
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vt_lock);
+	if (ret == -EINVAL && strcmp(buf, "restore"))
+		pr_err("unknown command \"%s\"\n", buf);
+	return ret ? ret : len;
+}
+
+static const struct file_operations vt_ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = vt_ctl_write,
+	.llseek = noop_llseek,
+};
+
+static int __init vt_init(void)
+{
+	vt_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("ctl", 0200, vt_dir, NULL, &vt_ctl_fops);
+	return 0;
+}
+
+static void __exit vt_exit(void)
+{
+	debugfs_remove_recursive(vt_dir);
+	if (vt_phase)
+		vt_restore();
+	pci_dev_put(vt_pdev);
+}
+
+module_init(vt_init);
+module_exit(vt_exit);
+
+MODULE_DESCRIPTION("msix-resync: guest side of the nested VFIO test");
+MODULE_LICENSE("GPL");
