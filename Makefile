@@ -24,7 +24,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit kernel-patches ipr bench check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit kernel-patches ipr vfio-repro bench check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -56,7 +56,7 @@ kernel-doc: deps ## Run kernel-doc -none over the sources; check Context:/Return
 e2e: deps ## Boot Debian 6.1 and 6.12 in QEMU and run the end-to-end tests
 	@scripts/check.sh e2e
 
-check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end, ipr, KUnit on both kernels
+check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end, ipr, nested VFIO, KUnit
 	@scripts/check.sh all
 
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest
@@ -70,6 +70,9 @@ kernel-patches: deps ## Regenerate drivers-ipr-patch/6.1 and 6.12 (patch 1 from 
 
 ipr: deps ## The ipr series: git am + quilt on pristine sources, checkpatch, out-of-tree ipr.ko
 	@scripts/check.sh ipr
+
+vfio-repro: deps ## Nested VFIO: seed failure and cure, R1/R2 resets x H1/H0 hosts, L2 6.12 and 6.1
+	@scripts/check.sh vfio-all
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
 	@scripts/bench.sh

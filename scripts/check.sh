@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# msix-resync's test runner: check.sh checkpatch|kernel-doc|e2e|all
+# msix-resync's test runner:
+#   check.sh checkpatch|kernel-doc|e2e|dkms|docs|help|kunit|ipr|vfio|vfio-all|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -213,6 +214,16 @@ do_ipr() {
 	done
 }
 
+do_vfio() {	# do_vfio check|all: the nested VFIO reproduction
+	local res t0v
+	t0v=$(date +%s)
+	step "nested VFIO: L0 QEMU -> L1 Debian 6.12 vfio-pci -> L2 with msix-resync"
+	res=$(OUT=$OUT "$TOP/scripts/vfio-repro.sh" "$1")
+	tally "$res"
+	echo "$res" | sed -n '/^L2 kernel:/,/^$/p; /^|/p' | uniq
+	info "nested VFIO took $(( $(date +%s) - t0v )) s; logs in $OUT/vfio/"
+}
+
 case $what in
 checkpatch) do_checkpatch ;;
 kernel-doc) do_kernel_doc ;;
@@ -222,6 +233,8 @@ docs) do_docs ;;
 help) do_help ;;
 kunit) do_kunit ;;
 ipr) do_ipr ;;
+vfio) do_vfio check ;;
+vfio-all) do_vfio all ;;
 all)
 	step "builds against Debian's headers"
 	do_builds
@@ -232,6 +245,7 @@ all)
 	do_dkms
 	do_e2e
 	do_ipr
+	do_vfio check
 	do_kunit
 	;;
 *) die "unknown check: $what" ;;

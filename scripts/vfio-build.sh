@@ -7,15 +7,16 @@
 #                              tests/vfio/l2.config from Debian's
 #                              linux-source-SERIES, msix-resync and
 #                              tests/vfio/msix_resync_vfio.c built in
-#   vfio-build.sh h0        -> the "H0" host module: vfio-pci-core.ko rebuilt
-#                              out of tree from Debian's 6.12 source against
-#                              Debian's 6.12 generic headers, with
-#                              tests/vfio/h0-vfio-pci-core.patch applied
+#   vfio-build.sh h0|h0l    -> a host module: vfio-pci-core.ko rebuilt out
+#                              of tree from Debian's 6.12 source against
+#                              Debian's 6.12 generic headers; "H0" (the
+#                              seed's host) with tests/vfio/h0-*.patch
+#                              applied, "H0L" with only h0-1-*.patch
 #   vfio-build.sh tool      -> tests/vfio/vfio_tool.c, static
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-what=${1:?usage: vfio-build.sh l2 SERIES | h0 | tool}
+what=${1:?usage: vfio-build.sh l2 SERIES | h0 | h0l | tool}
 base=$MSIX_RESYNC_CACHE/vfio
 mkdir -p "$base"
 export CCACHE_DIR=$MSIX_RESYNC_CACHE/ccache
@@ -64,21 +65,24 @@ l2)
 		die "the L2 kernel lacks msix-resync"
 	echo "$out/arch/x86/boot/bzImage"
 	;;
-h0)
+h0|h0l)
+	patches=("$TOP"/tests/vfio/h0-*.patch)
+	[ "$what" = h0l ] && patches=("$TOP"/tests/vfio/h0-1-*.patch)
 	root=$("$TOP/scripts/fetch-debian.sh" kernel 6.12 generic)
 	krel=$(cat "$MSIX_RESYNC_CACHE/debian/6.12-generic/krel")
 	pristine=$("$TOP/scripts/fetch-debian.sh" tree 6.12)
-	out=$base/h0
+	out=$base/$what
 	src=$out/src
-	stamp="$krel $(sha1sum < "$TOP/tests/vfio/h0-vfio-pci-core.patch")"
+	stamp="$krel $(cat "${patches[@]}" | sha1sum)"
 	if [ "$(cat "$out/.done" 2>/dev/null)" != "$stamp" ]; then
-		step "building H0: vfio-pci-core of $krel without the 2014 message rewrite"
+		step "building ${what^^}: vfio-pci-core of $krel with ${patches[*]##*/}"
 		rm -rf "$out" && mkdir -p "$src"
 		cp "$pristine"/drivers/vfio/pci/vfio_pci_{core,intrs,rdwr,config}.c \
 			"$pristine/drivers/vfio/pci/vfio_pci_priv.h" "$src/"
-		patch -d "$src" -p4 -F0 -s --no-backup-if-mismatch \
-			< "$TOP/tests/vfio/h0-vfio-pci-core.patch" ||
-			die "tests/vfio/h0-vfio-pci-core.patch does not apply"
+		for p in "${patches[@]}"; do
+			patch -d "$src" -p4 -F0 -s --no-backup-if-mismatch < "$p" ||
+				die "$p does not apply"
+		done
 		cat > "$src/Kbuild" <<'KBUILD'
 # The upstream Makefile's vfio-pci-core line (x86: no zdev).
 vfio-pci-core-y := vfio_pci_core.o vfio_pci_intrs.o vfio_pci_rdwr.o vfio_pci_config.o
@@ -87,7 +91,7 @@ KBUILD
 		if ! make -C "$root/usr/src/linux-headers-$krel" M="$src" \
 			CC="ccache gcc" modules >"$out/build.log" 2>&1; then
 			cat "$out/build.log" >&2
-			die "H0 vfio-pci-core build failed"
+			die "${what^^} vfio-pci-core build failed"
 		fi
 		echo "$stamp" > "$out/.done"
 	fi

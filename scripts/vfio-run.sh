@@ -6,8 +6,10 @@
 # nvme with vfio-pci to its own QEMU -- this machine's whole QEMU install,
 # shared read-only over 9p; L2 is the kernel of "vfio-build.sh l2 SERIES"
 # (tests/vfio/l2-init.sh) and runs the phases A, B and N with the reset
-# kind RESET played by L1, under the host HOST (H1 Debian's vfio-pci-core,
-# H0 the same without the 3.18 message rewrite).
+# kind RESET played by L1, under the host HOST: H1 Debian's vfio-pci-core;
+# H0 the seed's host (the same without the 3.18 message rewrite, and
+# leaving the device's entry as found across free_irq()/request_irq());
+# H0L without the 3.18 rewrite only (tests/vfio/h0-*.patch).
 #
 #   vfio-run.sh L2SERIES RESET HOST OUTDIR [PHASES]
 #
@@ -15,19 +17,20 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-l2series=${1:?usage: vfio-run.sh L2SERIES R1|R2 H0|H1 OUTDIR [PHASES]}
+l2series=${1:?usage: vfio-run.sh L2SERIES R1|R2 H1|H0|H0L OUTDIR [PHASES]}
 reset=${2:?usage}
 host=${3:?usage}
 outdir=${4:?usage}
 phases=${5:-A,B,N}
 case $reset in R1|R2) ;; *) die "reset kind $reset: R1 or R2" ;; esac
-case $host in H0|H1) ;; *) die "host $host: H0 or H1" ;; esac
+case $host in H0|H0L|H1) ;; *) die "host $host: H1, H0 or H0L" ;; esac
 
 root=$("$TOP/scripts/fetch-debian.sh" kernel 6.12 generic)
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/6.12-generic/krel")
 bzimage=$("$TOP/scripts/vfio-build.sh" l2 "$l2series")
 tool=$("$TOP/scripts/vfio-build.sh" tool)
 h0=$("$TOP/scripts/vfio-build.sh" h0)
+h0l=$("$TOP/scripts/vfio-build.sh" h0l)
 
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
@@ -38,7 +41,7 @@ disk=$MSIX_RESYNC_CACHE/vfio/disk.img
 step "building the L1 and L2 initramfs"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/mod/h0"
+mkdir -p "$stage/mod/h0" "$stage/mod/h0l"
 mods=$root/lib/modules/$krel/kernel
 for m in virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_iommu_type1 \
 	drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci \
@@ -46,6 +49,7 @@ for m in virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_iommu_type1 \
 	xz -dc "$mods/$m.ko.xz" > "$stage/mod/$(basename "$m").ko"
 done
 cp "$h0" "$stage/mod/h0/"
+cp "$h0l" "$stage/mod/h0l/"
 (cd "$stage" && mkinitramfs "$outdir/l1-initrd.cpio.gz" \
 	"$TOP/tests/vfio/l1-init.sh" "$tool" mod)
 mkinitramfs "$outdir/l2-initrd.cpio.gz" "$TOP/tests/vfio/l2-init.sh" "$tool"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # /init of L1, the nested VFIO test's host: Debian's 6.12 generic kernel
 # with an emulated intel-iommu. Loads vfio (H1: Debian's vfio-pci-core;
-# H0: the rebuilt one without the 3.18 message rewrite), gives the nvme to
+# H0, H0L: rebuilt ones, see scripts/vfio-run.sh), gives the nvme to
 # vfio-pci, mounts L0's / read-only and the output directory read-write
 # over 9p, and runs L0's own QEMU in a chroot as L2's hypervisor. On each
 # "ready P" from L2 it dumps the physical MSI-X table, plays the backdoor
@@ -24,6 +24,8 @@ for m in irqbypass vfio vfio_iommu_type1; do
 done
 if [ "$host" = H0 ]; then
 	insmod /mod/h0/vfio-pci-core.ko || fail "insmod H0 vfio-pci-core"
+elif [ "$host" = H0L ]; then
+	insmod /mod/h0l/vfio-pci-core.ko || fail "insmod H0L vfio-pci-core"
 else
 	insmod /mod/vfio-pci-core.ko || fail "insmod vfio-pci-core"
 fi
@@ -54,7 +56,7 @@ chroot /host qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 256 \
 	-bios /usr/share/qemu/qboot.rom -display none -monitor none \
 	-no-reboot -nic none \
 	-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 msixr.phases=$(arg phases)" \
+	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases)" \
 	-serial "file:$out/l2-console.log" \
 	-chardev pipe,id=sync,path=/tmp/sync -serial chardev:sync \
 	-device vfio-pci,host="$bdf" \
@@ -80,6 +82,8 @@ while read -r line <&3; do
 		echo ok >&4
 		;;
 	end)
+		# L2 printed everything; its shutdown is not under test.
+		kill -TERM $qemu
 		break
 		;;
 	esac
