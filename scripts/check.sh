@@ -24,7 +24,8 @@ tally() {
 
 SOURCES="lib/api.c lib/core.c lib/msix_resync_core.h lib/msix_resync_trace.h
 	 include/linux/msix_resync.h kunit/msix_resync_test.c kunit/e1000e_msix.h
-	 tests/guest/msix_resync_e2e.c bench/msix_resync_bench.c"
+	 tests/guest/msix_resync_e2e.c bench/msix_resync_bench.c
+	 tests/vfio/msix_resync_vfio.c tests/vfio/vfio_tool.c"
 
 do_builds() {
 	local s
@@ -50,6 +51,11 @@ do_checkpatch() {
 		# draws stay, for the trace header only.
 		[ "$f" = lib/msix_resync_trace.h ] &&
 			ignore="--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT"
+		# vfio_tool is a userspace program (like tools/): <stdint.h>
+		# types, and MMIO through volatile pointers into an mmap of a
+		# BAR, where the kernel would use readl()/writel().
+		[ "$f" = tests/vfio/vfio_tool.c ] &&
+			ignore="--ignore PREFER_KERNEL_TYPES,VOLATILE"
 		# shellcheck disable=SC2086
 		log=$(cd "$TOP" && perl "$src/scripts/checkpatch.pl" --strict --no-tree \
 			--terse --show-types $ignore -f "$f" 2>&1)

@@ -43,7 +43,7 @@ l2)
 		step "configuring the L2 kernel (tinyconfig + tests/vfio/l2.config)"
 		make -C "$wt" O="$out" tinyconfig >/dev/null
 		"$wt/scripts/kconfig/merge_config.sh" -m -O "$out" \
-			"$out/.config" "$TOP/tests/vfio/l2.config" >/dev/null
+			"$out/.config" "$TOP/tests/vfio/l2.config" >"$out/merge.log" 2>&1
 		make -C "$wt" O="$out" olddefconfig >/dev/null
 		# Every line of the fragment must have survived Kconfig.
 		while read -r line; do

@@ -4,12 +4,11 @@
 # one per cell, then tests/vfio/check.py over them: PASS/FAIL lines, the
 # matrix of reset kind x host, and the witnesses' lines of each lost phase.
 #
-#   vfio-repro.sh [all|check|demo]
+#   vfio-repro.sh [all|check]
 #     all    R1/R2 x H1/H0, with L2 kernels from linux-source-6.12 and 6.1,
 #            and R1 x H0L (the 3.18 fix alone taken out) with 6.12
 #     check  the two ways the seed's failure happens today: R2 x H1 and
 #            R1 x H0, L2 from 6.12 (each boot runs the negative control)
-#     demo   R2 x H1, L2 from 6.12
 #
 # Logs of the last run stay in $OUT/vfio/L2SERIES-RESET-HOST/.
 set -euo pipefail
@@ -20,8 +19,7 @@ OUT=${OUT:-$TOP/out}
 case $what in
 all) cells="6.12-R1-H1 6.12-R1-H0 6.12-R2-H1 6.12-R2-H0 6.12-R1-H0L 6.1-R1-H1 6.1-R1-H0 6.1-R2-H1 6.1-R2-H0" ;;
 check) cells="6.12-R2-H1 6.12-R1-H0" ;;
-demo) cells="6.12-R2-H1" ;;
-*) die "usage: vfio-repro.sh [all|check|demo]" ;;
+*) die "usage: vfio-repro.sh [all|check]" ;;
 esac
 
 dirs=()

@@ -62,6 +62,18 @@ class Cell:
                        (re.match(r'L2-PHASE (\w) irq-before', s) for s in self.l2)
                        if m]
 
+    def release(self, lines, tag):
+        for s in lines:
+            if s.startswith(tag + ' '):
+                return s.split()[1]
+        return '?'
+
+    def l1_release(self):
+        return self.release(self.l1, 'L1-START')
+
+    def l2_release(self):
+        return self.release(self.l2, 'L2-START')
+
     # --- L2 ------------------------------------------------------------
     def l2_window(self, p):
         out, on = [], False

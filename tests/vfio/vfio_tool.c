@@ -130,7 +130,7 @@ static int dump(const char *bdf, const char *label, unsigned int count)
 	return 0;
 }
 
-static int reset(const char *bdf, const char *kind)
+static int play_reset(const char *bdf, const char *kind)
 {
 	struct msix m;
 	unsigned int i, ctrl, zeroed = 0;
@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "dump"))
 		return dump(argv[2], argv[3], strtoul(argv[4], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "reset"))
-		return reset(argv[2], argv[3]);
+		return play_reset(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "pattern"))
 		return pattern(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc >= 4 && !strcmp(argv[1], "read"))
