@@ -59,11 +59,12 @@ step "nested boot: L2 linux-source-$l2series, reset $reset, host $host (L1 $krel
 start=$(date +%s)
 # Progress: the milestones of both levels as they are logged.
 touch "$outdir/l1-console.log" "$outdir/l2-console.log"
-tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null |
+{ tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
+  echo $! > "$stage/tail.pid"; } |
 	grep --line-buffered -E '^(L1-(START|HOST|BOUND|RESET|L2-QEMU|END|FAILED)|L2-(START|PHASE|END|NO-|SYNC|CTL))' |
 	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
-progress=$!
-trap 'rm -rf "$stage"; kill $progress 2>/dev/null; pkill -P $progress 2>/dev/null' EXIT
+# Stopping tail ends the filter after it (EOF).
+trap 'kill "$(cat "$stage/tail.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$stage"' EXIT
 timeout 900 qemu-system-x86_64 \
 	-accel tcg,thread=multi -M q35 -cpu max -smp 2 -m 3G \
 	-device intel-iommu,intremap=on,caching-mode=on \
