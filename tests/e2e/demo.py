@@ -52,8 +52,9 @@ def main():
     bad = run.bad_lines()
     print("\nOn an emulated device QEMU's table is the device's, so both cycles deliver."
           '\nUnder VFIO the device has its own table: after a reset that also clears its'
-          '\nMSI-X Enable bit (a BIST), or on a host without the 2014 vfio fix, only the'
-          '\nEnable 0->1 of cycle B makes the host reprogram it (BRIEF.md section 7).')
+          '\nMSI-X Enable bit (a BIST), or on a host as old as the 2014 thread\'s, only'
+          '\nthe Enable 0->1 of cycle B makes the host reprogram it: measured below, and'
+          '\nin make vfio-repro (Documentation/vfio.rst).')
     print('\nguest log: %s' % ('clean' if not bad else 'PROBLEMS: %r' % bad))
     ok = not stock and fixed and not bad
     print('demo %s' % ('OK' if ok else 'FAILED'))

@@ -46,7 +46,8 @@ def main(path):
              'R2': 'zeroes the used MSI-X entries and clears the physical MSI-X Enable'}
     host = {'H1': "Debian 6.12's vfio-pci as shipped", 'H0': "the seed's host",
             'H0L': 'vfio-pci without the 3.18 fix'}
-    print('\nmsix-resync under a real VFIO assignment: L0 QEMU (TCG, intel-iommu) ->')
+    print('\n=== Headline ' + '=' * 66)
+    print('msix-resync under a real VFIO assignment: L0 QEMU (TCG, intel-iommu) ->')
     print('L1 Linux %s (%s) assigns an nvme with vfio-pci ->' % (
         c.l1_release(), host[c.host]))
     print('L2 Linux %s runs the real nvme driver; L1 plays the backdoor reset (%s: %s).' % (
