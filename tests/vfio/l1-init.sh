@@ -30,7 +30,7 @@ else
 	insmod /mod/vfio-pci-core.ko || fail "insmod vfio-pci-core"
 fi
 insmod /mod/vfio-pci.ko || fail "insmod vfio-pci"
-echo "L1-HOST $host vfio_pci_core taint=$(cat /sys/module/vfio_pci_core/taint) srcversion=$(cat /sys/module/vfio_pci_core/srcversion)"
+echo "L1-HOST $host vfio_pci_core taint=$(cat /sys/module/vfio_pci_core/taint)"
 for m in netfs 9pnet 9pnet_virtio 9p; do
 	insmod /mod/$m.ko || fail "insmod $m"
 done
@@ -47,9 +47,12 @@ echo "L1-BOUND $bdf driver=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/dri
 
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host || fail "9p hostroot"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/host$out" || fail "9p out"
 for d in dev proc sys; do mount --bind /$d /host/$d; done
+# A tmpfs /tmp for the sync FIFOs, under the output share: L0's output
+# directory may itself be under /tmp.
 mount -t tmpfs tmpfs /host/tmp
+mkdir -p "/host$out" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/host$out" || fail "9p out"
 mkfifo /host/tmp/sync.in /host/tmp/sync.out
 
 chroot /host qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 256 \
@@ -65,7 +68,15 @@ chroot /host qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 256 \
 qemu=$!
 echo "L1-L2-QEMU started"
 
-exec 3</host/tmp/sync.out 4>/host/tmp/sync.in
+# Opening the FIFO waits for QEMU to open it; if QEMU dies first, say why.
+n=0
+until command exec 3</host/tmp/sync.out 4>/host/tmp/sync.in; do
+	n=$((n + 1))
+	if ! kill -0 $qemu 2>/dev/null || [ $n -ge 5 ]; then
+		sed 's/^/L1-L2-QEMU: /' /host/tmp/qemu.out
+		fail "L2's QEMU did not open its sync pipe"
+	fi
+done
 while read -r line <&3; do
 	line=$(printf '%s' "$line" | tr -d '\r')
 	case $line in
