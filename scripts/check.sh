@@ -228,6 +228,9 @@ do_vfio() {	# do_vfio check|all: the nested VFIO reproduction
 	mkdir -p "$OUT/vfio"
 	echo "$res" > "$OUT/vfio/report.txt"
 	tally "$res"
+	# The checker ends with its own count; without it, it did not finish.
+	echo "$res" | grep -qE '^[0-9]+ passed, [0-9]+ failed$' ||
+		fail "vfio: the checker did not finish (see $OUT/vfio/report.txt)"
 	# The matrix; with "all" also each lost phase's witness lines.
 	if [ "$1" = all ]; then
 		echo "$res" | grep -vE '^(PASS|FAIL) |^[0-9]+ passed'

@@ -25,6 +25,22 @@ phases=${5:-A,B,N}
 case $reset in R1|R2) ;; *) die "reset kind $reset: R1 or R2" ;; esac
 case $host in H0|H0L|H1) ;; *) die "host $host: H1, H0 or H0L" ;; esac
 
+# This run's verdict files go first: a failed build must not leave the
+# last run's logs to be judged. run.rc records how this script ended.
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+rm -f "$outdir"/*.log "$outdir/run.rc" "$outdir/host-modules.md5"
+stage=
+cleanup() {
+	local rc=$?
+	if [ -n "$stage" ]; then
+		kill "$(cat "$stage/tail.pid" 2>/dev/null)" 2>/dev/null
+		rm -rf "$stage"
+	fi
+	echo "$rc" > "$outdir/run.rc"
+}
+trap cleanup EXIT
+
 root=$("$TOP/scripts/fetch-debian.sh" kernel 6.12 generic)
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/6.12-generic/krel")
 bzimage=$("$TOP/scripts/vfio-build.sh" l2 "$l2series")
@@ -32,15 +48,11 @@ tool=$("$TOP/scripts/vfio-build.sh" tool)
 h0=$("$TOP/scripts/vfio-build.sh" h0)
 h0l=$("$TOP/scripts/vfio-build.sh" h0l)
 
-mkdir -p "$outdir"
-outdir=$(cd "$outdir" && pwd)
-rm -f "$outdir"/*.log
 disk=$MSIX_RESYNC_CACHE/vfio/disk.img
 [ -e "$disk" ] || "$tool" pattern "$disk" $((4 << 20))
 
 step "building the L1 and L2 initramfs"
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/mod/h0" "$stage/mod/h0l"
 mods=$root/lib/modules/$krel/kernel
 for m in virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_iommu_type1 \
@@ -50,6 +62,10 @@ for m in virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_iommu_type1 \
 done
 cp "$h0" "$stage/mod/h0/"
 cp "$h0l" "$stage/mod/h0l/"
+# What each host's module is, for the checker to compare with what L1 loads.
+for h in H1:vfio-pci-core.ko H0:h0/vfio-pci-core.ko H0L:h0l/vfio-pci-core.ko; do
+	echo "${h%%:*} $(md5sum < "$stage/mod/${h#*:}" | cut -d' ' -f1)"
+done > "$outdir/host-modules.md5"
 (cd "$stage" && mkinitramfs "$outdir/l1-initrd.cpio.gz" \
 	"$TOP/tests/vfio/l1-init.sh" "$tool" mod)
 mkinitramfs "$outdir/l2-initrd.cpio.gz" "$TOP/tests/vfio/l2-init.sh" "$tool"
@@ -63,8 +79,7 @@ touch "$outdir/l1-console.log" "$outdir/l2-console.log"
   echo $! > "$stage/tail.pid"; } |
 	grep --line-buffered -E '^(L1-(START|HOST|BOUND|RESET|L2-QEMU|END|FAILED)|L2-(START|PHASE|END|NO-|SYNC|CTL))' |
 	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
-# Stopping tail ends the filter after it (EOF).
-trap 'kill "$(cat "$stage/tail.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$stage"' EXIT
+# cleanup() stops tail, which ends the filter after it (EOF).
 timeout 900 qemu-system-x86_64 \
 	-accel tcg,thread=multi -M q35 -cpu max -smp 2 -m 3G \
 	-device intel-iommu,intremap=on,caching-mode=on \

@@ -38,8 +38,7 @@ EXPECT = {  # (reset, host) -> (A stock, B msix-resync)
 READS = 4           # reads per phase (tests/vfio/l2-init.sh)
 IO_VECTOR = 1       # nvme0q1: MSI-X entry 1 (entry 0 is the admin queue)
 PHASES = 'ABN'
-BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|general protection|'
-                 r'sleeping function called|possible circular locking')
+BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic')
 
 
 def read(path):
@@ -58,6 +57,9 @@ class Cell:
         self.l1 = read(os.path.join(path, 'l1-console.log'))
         self.l2 = read(os.path.join(path, 'l2-console.log'))
         self.trace = read(os.path.join(path, 'l2-qemu-trace.log'))
+        self.rc = ''.join(read(os.path.join(path, 'run.rc'))).strip()
+        self.md5 = dict(s.split() for s in read(os.path.join(path, 'host-modules.md5'))
+                        if len(s.split()) == 2)
         self.phases = [m.group(1) for m in
                        (re.match(r'L2-PHASE (\w) irq-before', s) for s in self.l2)
                        if m]
@@ -209,19 +211,22 @@ class Checker:
 
     def cell(self, c):
         t = '%s x %s, L2 %s:' % (c.reset, c.host, c.series)
-        ran = any(s.startswith('L1-END') for s in c.l1) and \
+        ran = c.rc == '0' and any(s.startswith('L1-END') for s in c.l1) and \
             any(s.startswith('L2-END') for s in c.l2)
         self.check('%s L1 and L2 ran to the end' % t, ran,
-                   '(see %s)' % c.path)
+                   '(vfio-run.sh exit %s; see %s)' % (c.rc or 'missing', c.path))
         bad = [s for s in c.l1 + c.l2 if BAD.search(s)]
         self.check('%s no BUG:, WARNING: or Oops in L1 or L2' % t, not bad,
                    bad[:3])
         host = [s for s in c.l1 if s.startswith('L1-HOST')]
-        taint = re.search(r'taint=(\S*)', host[0]).group(1) if host else None
+        kv = dict(re.findall(r'(\w+)=(\S*)', host[0])) if host else {}
         rebuilt = c.host != 'H1'
-        self.check('%s L1 runs host %s (%s vfio-pci-core)' % (
-            t, c.host, "a rebuilt" if rebuilt else "Debian's"),
-            taint is not None and (('O' in taint) == rebuilt), host)
+        self.check('%s L1 runs host %s (%s vfio-pci-core, md5 %s)' % (
+            t, c.host, "a rebuilt" if rebuilt else "Debian's",
+            c.md5.get(c.host, '?')[:8]),
+            'taint' in kv and (('O' in kv['taint']) == rebuilt) and
+            kv.get('md5') == c.md5.get(c.host) and
+            len(set(c.md5.values())) == 3, (host, c.md5))
         sync = [s for s in c.l2 if 'SYNC-ERROR' in s or 'CTL-FAILED' in s]
         self.check('%s L2 and L1 kept in step, every control write took' % t,
                    not sync and c.phases == list(PHASES), sync or c.phases)
@@ -244,6 +249,26 @@ class Checker:
             if got[p] == 'lost':
                 self.evidence.append(('%s phase %s lost' % (t, p),
                                       e2 + e1 + ['QEMU: ' + dq]))
+        used = c.used()
+        played = []
+        for p in 'AN':
+            ctrl, entries, _ = c.dump('%s-after-reset' % p)
+            _, before, _ = c.dump('%s-before-reset' % p)
+            played.append(
+                ctrl is not None and used and
+                all(before.get(i, (0,))[0] for i in used) and
+                all(entries.get(i, (1, 1))[:2] == (0, 0) for i in used) and
+                ctrl[0] == (0 if c.reset == 'R2' else 1))
+        self.check('%s the reset hit the device in A and N: every used entry '
+                   'programmed before, zero after%s' % (
+                       t, ', Enable cleared' if c.reset == 'R2' else ', Enable kept'),
+                   used and all(played), 'used %s, A %s, N %s' % (sorted(used), *played))
+        ctrl, entries, _ = c.dump('B-before-reset')
+        self.check('%s B: at the reset the host had already torn MSI-X down '
+                   '(Enable 0, used entries zero)' % t,
+                   ctrl is not None and ctrl[0] == 0 and
+                   all(entries.get(i, (1,))[0] == 0 for i in used),
+                   'B-before-reset: %s %s' % (ctrl, entries))
         self.check('%s N is lost wherever A is (the test can fail)' % t,
                    (got['A'] == 'lost') == (got['N'] == 'lost'),
                    'A %s, N %s' % (got['A'], got['N']))

@@ -22,15 +22,14 @@ fail() { echo "L1-FAILED $*"; poweroff -f; }
 for m in irqbypass vfio vfio_iommu_type1; do
 	insmod /mod/$m.ko || fail "insmod $m"
 done
-if [ "$host" = H0 ]; then
-	insmod /mod/h0/vfio-pci-core.ko || fail "insmod H0 vfio-pci-core"
-elif [ "$host" = H0L ]; then
-	insmod /mod/h0l/vfio-pci-core.ko || fail "insmod H0L vfio-pci-core"
-else
-	insmod /mod/vfio-pci-core.ko || fail "insmod vfio-pci-core"
-fi
+case $host in
+H0) core=/mod/h0/vfio-pci-core.ko ;;
+H0L) core=/mod/h0l/vfio-pci-core.ko ;;
+*) core=/mod/vfio-pci-core.ko ;;
+esac
+insmod $core || fail "insmod $core"
 insmod /mod/vfio-pci.ko || fail "insmod vfio-pci"
-echo "L1-HOST $host vfio_pci_core taint=$(cat /sys/module/vfio_pci_core/taint)"
+echo "L1-HOST $host vfio_pci_core taint=$(cat /sys/module/vfio_pci_core/taint) md5=$(md5sum $core | cut -d' ' -f1)"
 for m in netfs 9pnet 9pnet_virtio 9p; do
 	insmod /mod/$m.ko || fail "insmod $m"
 done
@@ -68,15 +67,20 @@ chroot /host qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 256 \
 qemu=$!
 echo "L1-L2-QEMU started"
 
-# Opening the FIFO waits for QEMU to open it; if QEMU dies first, say why.
+# Opening a FIFO blocks until its other end is open: wait (bounded) until
+# QEMU holds it, and if QEMU dies first (a zombie still answers kill -0),
+# say why instead of hanging.
 n=0
-until command exec 3</host/tmp/sync.out 4>/host/tmp/sync.in; do
-	n=$((n + 1))
-	if ! kill -0 $qemu 2>/dev/null || [ $n -ge 5 ]; then
+until ls -l /proc/$qemu/fd 2>/dev/null | grep -q sync.out; do
+	state=$(cut -d' ' -f3 /proc/$qemu/stat 2>/dev/null)
+	if [ -z "$state" ] || [ "$state" = Z ] || [ $n -ge 1200 ]; then
 		sed 's/^/L1-L2-QEMU: /' /host/tmp/qemu.out
 		fail "L2's QEMU did not open its sync pipe"
 	fi
+	sleep 0.1
+	n=$((n + 1))
 done
+exec 3</host/tmp/sync.out 4>/host/tmp/sync.in
 while read -r line <&3; do
 	line=$(printf '%s' "$line" | tr -d '\r')
 	case $line in

@@ -17,6 +17,10 @@
  *	pci_restore_state(), then for B msix_resync_resume(),
  *	msix_resync_free()
  *
+ * The nvme driver stays bound and idle meanwhile (no I/O in flight, no
+ * device_lock(): nothing else in this guest touches the device), as a
+ * driver's own reset path would be.
+ *
  * Each step logs one "msix_resync_vfio:" line with its result, and first
  * writes a marker to the device's PCI_CACHE_LINE_SIZE (phase A/B/N = 1/2/3
  * in the high nibble, save/restore = 1/2 in the low one), which L2's QEMU
@@ -57,8 +61,9 @@ static u16 vt_msix_ctrl(struct pci_dev *pdev)
 
 static void vt_mark(char phase, u8 step)
 {
-	pci_write_config_byte(vt_pdev, PCI_CACHE_LINE_SIZE,
-			      (strchr("ABN", phase) - "ABN" + 1) << 4 | step);
+	u8 nibble = phase == 'A' ? 1 : phase == 'B' ? 2 : 3;
+
+	pci_write_config_byte(vt_pdev, PCI_CACHE_LINE_SIZE, nibble << 4 | step);
 }
 
 static int vt_find(void)
@@ -143,7 +148,7 @@ static int vt_restore(void)
 static ssize_t vt_ctl_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	char buf[16];
+	char buf[16], *cmd;
 	int ret;
 
 	if (len >= sizeof(buf))
@@ -151,19 +156,19 @@ static ssize_t vt_ctl_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	strim(buf);
+	cmd = strim(buf);
 
+	if (strcmp(cmd, "save A") && strcmp(cmd, "save B") &&
+	    strcmp(cmd, "save N") && strcmp(cmd, "restore")) {
+		pr_err("unknown command \"%s\"\n", cmd);
+		return -EINVAL;
+	}
 	mutex_lock(&vt_lock);
-	if (!strcmp(buf, "save A") || !strcmp(buf, "save B") ||
-	    !strcmp(buf, "save N"))
-		ret = vt_save(buf[5]);
-	else if (!strcmp(buf, "restore"))
-		ret = vt_restore();
+	if (cmd[0] == 's')
+		ret = vt_save(cmd[5]);
 	else
-		ret = -EINVAL;
+		ret = vt_restore();
 	mutex_unlock(&vt_lock);
-	if (ret == -EINVAL && strcmp(buf, "restore"))
-		pr_err("unknown command \"%s\"\n", buf);
 	return ret ? ret : len;
 }
 
