@@ -63,7 +63,10 @@ def main(path):
     for r in rows:
         print('  %-24s %-*s   %s' % (r[0], wa, r[1], r[2]))
     print('(logs: %s)' % path)
-    return 0
+    ok = a['verdict'] == 'LOST' and b['verdict'] == 'REPAIRED'
+    print('headline %s' % ('OK' if ok else 'UNEXPECTED: stock should be lost, '
+                           'msix-resync repaired'))
+    return 0 if ok else 1
 
 
 if __name__ == '__main__':
