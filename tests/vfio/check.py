@@ -63,6 +63,7 @@ class Cell:
         self.phases = [m.group(1) for m in
                        (re.match(r'L2-PHASE (\w) irq-before', s) for s in self.l2)
                        if m]
+        self.events = self.trace_events()
 
     def release(self, lines, tag):
         for s in lines:
@@ -88,15 +89,21 @@ class Cell:
                 break
         return out
 
-    def l2_view(self, p):
+    def l2_facts(self, p):
+        """The phase's L2-READ lines, nvme I/O timeout lines, nvme0q1
+        count change (None if not logged) and read times in ms."""
         w = self.l2_window(p)
         irq = [int(m.group(1)) for m in
                (re.search(r'irq-(?:before|after)=(\d+)', s) for s in w) if m]
         reads = [s for s in w if s.startswith('L2-READ')]
         timeouts = [s for s in w if 'timeout' in s and 'QID 1' in s]
-        match = all('data=match' in s for s in reads)
         delta = irq[1] - irq[0] if len(irq) == 2 else None
         ms = [int(re.search(r'ms=(\d+)', s).group(1)) for s in reads]
+        return w, reads, timeouts, delta, ms
+
+    def l2_view(self, p):
+        w, reads, timeouts, delta, ms = self.l2_facts(p)
+        match = all('data=match' in s for s in reads)
         if len(reads) == READS and match and not timeouts and delta and delta >= READS:
             verdict = 'repaired'
         elif len(reads) == READS and match and timeouts and delta == 0:
@@ -131,13 +138,20 @@ class Cell:
         _, entries, _ = self.dump('%s-before-reset' % self.phases[0])
         return {i: e[2] for i, e in entries.items() if e[0]}
 
-    def l1_view(self, p):
+    def l1_facts(self, p):
+        """Message Control (Enable, MASKALL) after the phase's restore, the
+        used entries, those still zero, whether masks are as before, and
+        the dump's lines."""
         ctrl, entries, lines = self.dump('%s-after-restore' % p)
         used = self.used()
-        if ctrl is None or not used:
-            return 'unclear', 'no dump after the restore', lines
         zero = [i for i in used if entries.get(i, (0,))[0] == 0]
         masks = all(entries.get(i, (0, 0, -1))[2] == m for i, m in used.items())
+        return ctrl, used, zero, masks, lines
+
+    def l1_view(self, p):
+        ctrl, used, zero, masks, lines = self.l1_facts(p)
+        if ctrl is None or not used:
+            return 'unclear', 'no dump after the restore', lines
         if ctrl == (1, 0) and not zero and masks:
             verdict = 'repaired'
         elif ctrl[0] == 0 or zero:
@@ -150,7 +164,7 @@ class Cell:
         return verdict, detail, lines
 
     # --- QEMU ----------------------------------------------------------
-    def events(self):
+    def trace_events(self):
         """(phase, step, event, text) for every trace line; step 1 after
         the save marker, 2 after the restore marker."""
         phase, step, out = None, 0, []
@@ -167,7 +181,7 @@ class Cell:
         return out
 
     def qemu_view(self, p):
-        ev = [e for e in self.events() if e[0] == p]
+        ev = [e for e in self.events if e[0] == p]
         irqs = [e[3] for e in ev if e[1] == 2 and e[2] == 'vfio_msi_interrupt'
                 and re.search(r'vector %d\b' % IO_VECTOR, e[3])]
         names = lambda st: [e[2] for e in ev if e[1] == st and e[2] != 'vfio_msi_interrupt']
@@ -180,7 +194,7 @@ class Cell:
         detail = ('%d interrupts on vector %d after the restore; before the reset: %s; '
                   'after: %s' % (len(irqs), IO_VECTOR, summary(names(1)),
                                  summary(names(2))))
-        return verdict, detail, names(1), names(2)
+        return verdict, detail, names(1), names(2), len(irqs)
 
 
 def summary(names):
@@ -237,7 +251,7 @@ class Checker:
         for p, want in zip(PHASES, expect + (expect[0],)):
             v2, d2, e2 = c.l2_view(p)
             v1, d1, e1 = c.l1_view(p)
-            vq, dq, _, _ = c.qemu_view(p)
+            vq, dq, _, _, _ = c.qemu_view(p)
             agree = v2 == v1 == vq
             got[p] = v2 if agree else 'unclear'
             name = {'A': 'A stock', 'B': 'B msix-resync',
@@ -272,12 +286,12 @@ class Checker:
         self.check('%s N is lost wherever A is (the test can fail)' % t,
                    (got['A'] == 'lost') == (got['N'] == 'lost'),
                    'A %s, N %s' % (got['A'], got['N']))
-        _, _, before, after = c.qemu_view('B')
+        _, _, before, after, _ = c.qemu_view('B')
         self.check('%s B: QEMU did vfio_msix_disable before the reset and '
                    'vfio_msix_enable after' % t,
                    'vfio_msix_disable' in before and 'vfio_msix_enable' in after,
                    'before: %s; after: %s' % (summary(before), summary(after)))
-        _, _, before, after = c.qemu_view('A')
+        _, _, before, after, _ = c.qemu_view('A')
         self.check('%s A: the stock restore makes QEMU neither disable nor '
                    'enable MSI-X' % t,
                    not {'vfio_msix_disable', 'vfio_msix_enable'} & set(before + after),

@@ -6,7 +6,6 @@ stock restore beside msix-resync, each with its witnesses' evidence.
 Usage: demo.py CELLDIR
 """
 
-import re
 import sys
 
 from check import IO_VECTOR, Cell
@@ -15,22 +14,16 @@ from check import IO_VECTOR, Cell
 def column(c, p):
     v2, _, _ = c.l2_view(p)
     v1, _, _ = c.l1_view(p)
-    vq, _, before, after = c.qemu_view(p)
-    w = c.l2_window(p)
-    ms = [int(re.search(r'ms=(\d+)', s).group(1)) for s in w if s.startswith('L2-READ')]
-    timeouts = sum('timeout' in s and 'QID 1' in s for s in w)
-    irq = [int(x) for x in re.findall(r'irq-(?:before|after)=(\d+)', ' '.join(w))]
-    ctrl, entries, _ = c.dump('%s-after-restore' % p)
-    used = sorted(c.used())
-    prog = [i for i in used if entries.get(i, (0,))[0]]
-    irqs = sum(1 for e in c.events() if e[0] == p and e[1] == 2 and
-               e[2] == 'vfio_msi_interrupt' and
-               re.search(r'vector %d\b' % IO_VECTOR, e[3]))
+    vq, _, before, after, irqs = c.qemu_view(p)
+    _, _, timeouts, delta, ms = c.l2_facts(p)
+    ctrl, used, zero, _, _ = c.l1_facts(p)
     toggles = [n for n in before + after if n in ('vfio_msix_disable', 'vfio_msix_enable')]
     return {
-        'reads': '%d reads, %d timed out, %s ms max' % (len(ms), timeouts, max(ms) if ms else '-'),
-        'irq': 'nvme0q1 +%d' % (irq[1] - irq[0]) if len(irq) == 2 else '?',
-        'l1': 'Enable %s, %d/%d used entries set' % (ctrl[0] if ctrl else '?', len(prog), len(used)),
+        'reads': '%d reads, %d timed out, %s ms max' % (len(ms), len(timeouts),
+                                                      max(ms) if ms else '-'),
+        'irq': 'nvme0q1 +%s' % ('?' if delta is None else delta),
+        'l1': 'Enable %s, %d/%d used entries set' % (ctrl[0] if ctrl else '?',
+                                                     len(used) - len(zero), len(used)),
         'qemu': '%s; %d irqs on vector %d' % (' -> '.join(toggles) or 'no Enable toggle',
                                               irqs, IO_VECTOR),
         'verdict': (v2 if v2 == v1 == vq else 'witnesses disagree').upper(),
