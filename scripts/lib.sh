@@ -7,11 +7,14 @@ export MSIX_RESYNC_CACHE TOP
 
 # The Debian kernels we support: series -> metapackages.
 SERIES="6.1 6.12"
-# FLAVOUR: cloud (the default: our guests) or generic (amd64: has the 9p
-# and every vfio module, for the nested VFIO host).
-flavour_suffix() { case ${1:-cloud} in generic) echo amd64 ;; *) echo cloud-amd64 ;; esac; }
-meta_image() { case $1 in 6.1) echo "linux-image-$(flavour_suffix "${2:-}")" ;; *) echo "linux-image-$1-$(flavour_suffix "${2:-}")" ;; esac; }
-meta_headers() { case $1 in 6.1) echo "linux-headers-$(flavour_suffix "${2:-}")" ;; *) echo "linux-headers-$1-$(flavour_suffix "${2:-}")" ;; esac; }
+# meta_image SERIES [FLAVOUR]: FLAVOUR cloud (the default: our guests) or
+# generic (amd64: has the 9p and every vfio module, for the nested VFIO host).
+meta_image() {
+	local flavour=cloud-amd64 series=
+	[ "${2:-cloud}" = generic ] && flavour=amd64
+	[ "$1" = 6.1 ] || series=$1-	# 6.1 is bookworm's default kernel
+	echo "linux-image-$series$flavour"
+}
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
