@@ -261,6 +261,15 @@ static bool pattern_masked(enum model_pattern pat, unsigned int i)
 	return false;
 }
 
+/* A zeroed, test-managed array of @n elements; the test stops without it. */
+static void *model_array(struct kunit *test, unsigned int n, size_t size)
+{
+	void *p = kunit_kcalloc(test, n, size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
 /* A device with @n vectors enabled and programmed as the driver left it. */
 static struct model *model_new(struct kunit *test, enum model_host host,
 			       unsigned int n, enum model_pattern pat)
@@ -271,22 +280,14 @@ static struct model *model_new(struct kunit *test, enum model_host host,
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->host = host;
 	m->n = n;
-	m->shadow = kunit_kcalloc(test, n, sizeof(*m->shadow), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->shadow);
-	m->shadow_mask = kunit_kcalloc(test, n, sizeof(*m->shadow_mask), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->shadow_mask);
-	m->cache = kunit_kcalloc(test, n, sizeof(*m->cache), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->cache);
-	m->cache_mask = kunit_kcalloc(test, n, sizeof(*m->cache_mask), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->cache_mask);
-	m->irqcore_masked = kunit_kcalloc(test, n, sizeof(*m->irqcore_masked), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->irqcore_masked);
-	m->stale = kunit_kcalloc(test, n, sizeof(*m->stale), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->stale);
-	m->host_msg = kunit_kcalloc(test, n, sizeof(*m->host_msg), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->host_msg);
-	m->phys = kunit_kcalloc(test, n, sizeof(*m->phys), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m->phys);
+	m->shadow = model_array(test, n, sizeof(*m->shadow));
+	m->shadow_mask = model_array(test, n, sizeof(*m->shadow_mask));
+	m->cache = model_array(test, n, sizeof(*m->cache));
+	m->cache_mask = model_array(test, n, sizeof(*m->cache_mask));
+	m->irqcore_masked = model_array(test, n, sizeof(*m->irqcore_masked));
+	m->stale = model_array(test, n, sizeof(*m->stale));
+	m->host_msg = model_array(test, n, sizeof(*m->host_msg));
+	m->phys = model_array(test, n, sizeof(*m->phys));
 	for (i = 0; i < n; i++) {
 		m->cache[i] = model_guest_msg(i);
 		m->shadow[i] = m->cache[i];
