@@ -35,14 +35,15 @@
  * @pdev: PCI device, after pci_alloc_irq_vectors() or pci_enable_msix_range()
  * @gfp: allocation flags, normally %GFP_KERNEL
  *
- * Records what msix_resync_quiesce() and msix_resync_resume() need (the
- * interrupt mode and the Linux interrupt number of each MSI-X vector), so
- * that they neither allocate nor sleep. Call it again after the vectors
- * are freed or reallocated. For a device using MSI or INTx the state is
- * valid and the resync calls do nothing: pci_restore_state() already
- * toggles MSI Enable, and INTx has no table to lose.
+ * Records the device's interrupt mode, so that msix_resync_quiesce() and
+ * msix_resync_resume() neither allocate nor sleep. Nothing about
+ * individual vectors is recorded: vectors freed and allocated again as
+ * MSI-X need no new state, a change of mode does. For a device using MSI
+ * or INTx the state is valid and the resync calls do nothing:
+ * pci_restore_state() already toggles MSI Enable, and INTx has no table
+ * to lose.
  *
- * Context: process context; takes the device's MSI descriptor mutex.
+ * Context: process context (may sleep if @gfp allows).
  * Return: the new state, or an ERR_PTR(): -EINVAL if @pdev is NULL,
  * -ENODEV if the device is gone, -ENOMEM, or -EOPNOTSUPP in a Xen PV
  * guest, where MSI-X belongs to the backend and no guest write reaches it.
@@ -52,9 +53,8 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 {
 	struct msix_resync *rs;
 	u16 ctrl;
-	int ret;
 
-	might_sleep();
+	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (!pdev) {
 		pr_err_ratelimited("msix_resync: alloc called with a NULL pci_dev\n");
 		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_ALLOC, -EINVAL, 0);
@@ -67,22 +67,23 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 		return ERR_PTR(-EOPNOTSUPP);
 	}
 
-	ret = msix_resync_core_snapshot(pdev, gfp, &rs);
-	if (!ret && rs->mode == MSIX_RESYNC_MODE_MSIX &&
+	rs = kzalloc(sizeof(*rs), gfp);
+	if (!rs) {
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -ENOMEM, 0);
+		return ERR_PTR(-ENOMEM);
+	}
+	msix_resync_core_init(rs, pdev);
+	if (rs->mode == MSIX_RESYNC_MODE_MSIX &&
 	    msix_resync_core_read_ctrl(rs, &ctrl)) {
 		kfree(rs);
-		ret = -ENODEV;
 		dev_err_ratelimited(&pdev->dev,
 				    "msix_resync: config space reads all ones, device gone?\n");
-	} else if (ret == -ENODEV) {
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: MSI-X enabled but no vector allocated; call after pci_alloc_irq_vectors()\n");
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -ENODEV, ctrl);
+		return ERR_PTR(-ENODEV);
 	}
-	if (ret) {
-		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, ret, 0);
-		return ERR_PTR(ret);
-	}
-	trace_msix_resync_alloc(pdev, rs->mode, rs->nvec);
+	trace_msix_resync_alloc(pdev, rs->mode,
+				rs->mode == MSIX_RESYNC_MODE_MSIX ?
+				(ctrl & PCI_MSIX_FLAGS_QSIZE) + 1 : 0);
 	return rs;
 }
 EXPORT_SYMBOL_GPL(msix_resync_alloc);
@@ -92,7 +93,7 @@ EXPORT_SYMBOL_GPL(msix_resync_alloc);
  * @rs: state from msix_resync_alloc(), or NULL
  *
  * Freeing a quiesced state leaves MSI-X disabled until the next
- * pci_restore_state() and the vectors masked; it is logged.
+ * pci_restore_state(); it is logged.
  *
  * Context: any context.
  * Return: nothing.
@@ -125,53 +126,90 @@ static int msix_resync_null_state(int fn)
 	return -EINVAL;
 }
 
-/* The checks quiesce and resume share: device present, vectors unchanged. */
+/* The checks quiesce, resume and cancel share: device present, same mode. */
 static int msix_resync_check(struct msix_resync *rs, int fn, u16 *ctrl)
 {
 	const char *name = msix_resync_fn_name[fn];
 	int ret;
 
 	*ctrl = 0;
-	if (rs->mode == MSIX_RESYNC_MODE_MSIX) {
-		ret = msix_resync_core_read_ctrl(rs, ctrl);
-		if (ret) {
-			dev_err_ratelimited(&rs->pdev->dev,
-					    "msix_resync: %s: config space reads all ones, device gone?\n",
-					    name);
-			trace_msix_resync_error(rs->pdev, fn, ret, *ctrl);
-			return ret;
-		}
-	}
 	ret = msix_resync_core_validate(rs);
 	if (ret) {
 		dev_err_ratelimited(&rs->pdev->dev,
-				    "msix_resync: %s: interrupt vectors changed since msix_resync_alloc(); free the state and allocate it again\n",
+				    "msix_resync: %s: interrupt mode changed since msix_resync_alloc() (vectors freed?); free the state and allocate it again\n",
+				    name);
+		trace_msix_resync_error(rs->pdev, fn, ret, *ctrl);
+		return ret;
+	}
+	if (rs->mode != MSIX_RESYNC_MODE_MSIX)
+		return 0;
+	ret = msix_resync_core_read_ctrl(rs, ctrl);
+	if (ret) {
+		dev_err_ratelimited(&rs->pdev->dev,
+				    "msix_resync: %s: config space reads all ones, device gone?\n",
 				    name);
 		trace_msix_resync_error(rs->pdev, fn, ret, *ctrl);
 	}
 	return ret;
 }
 
+/* Enable and Function Mask, the two bits a resync moves. */
+#define MSIX_RESYNC_BITS (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)
+
+/*
+ * Write @want to Message Control; if the read back shows Enable or
+ * Function Mask elsewhere than asked, log it and return -EIO (-ENODEV if
+ * the device went away in between).
+ */
+static int msix_resync_set_ctrl(struct msix_resync *rs, int fn, u16 want,
+				u16 *now)
+{
+	*now = msix_resync_core_write_ctrl(rs, want);
+	if ((*now & MSIX_RESYNC_BITS) == (want & MSIX_RESYNC_BITS))
+		return 0;
+	if (PCI_POSSIBLE_ERROR(*now)) {
+		dev_err_ratelimited(&rs->pdev->dev,
+				    "msix_resync: %s: config space reads all ones, device gone?\n",
+				    msix_resync_fn_name[fn]);
+		trace_msix_resync_error(rs->pdev, fn, -ENODEV, *now);
+		return -ENODEV;
+	}
+	dev_err_ratelimited(&rs->pdev->dev,
+			    "msix_resync: %s: wrote MSI-X Message Control %#06x, reads %#06x: the hypervisor or device ignores Enable/Function Mask, a backdoor reset cannot be resynced\n",
+			    msix_resync_fn_name[fn], want, *now);
+	trace_msix_resync_error(rs->pdev, fn, -EIO, *now);
+	return -EIO;
+}
+
 /**
  * msix_resync_quiesce() - prepare MSI-X for a reset the hypervisor misses
  * @rs: state from msix_resync_alloc()
  *
- * Call before pci_save_state() and the reset. Masks every MSI-X vector
- * that is unmasked, sets Function Mask and clears MSI-X Enable, keeping
- * INTx disabled, and flushes the writes. The driver's interrupts stay
- * requested; no interrupt is delivered until msix_resync_resume(). A
- * second call before msix_resync_resume() does nothing. The caller must
- * not enable, disable or free the vectors concurrently.
+ * Call before pci_save_state() and the reset. Sets Function Mask, which
+ * masks every vector (PCI spec), and clears MSI-X Enable, in one config
+ * write, and reads it back. The vector table, the MSI core's cache and
+ * the irq core are not touched: the driver's interrupts stay requested
+ * and enabled as far as the kernel knows. Until pci_restore_state() the
+ * device cannot signal; an interrupt it raises meanwhile is not delivered
+ * (with Enable clear, neither QEMU nor the PCI spec keeps it pending), so
+ * the driver polls its queues after msix_resync_resume(). A second call
+ * before msix_resync_resume() does nothing. The caller must not free or
+ * allocate vectors concurrently; the irq core may mask, unmask or move
+ * them meanwhile.
+ *
+ * If the read back shows Enable still set or Function Mask clear, the
+ * hypervisor ignores the write and could not be made to reprogram the
+ * device: Message Control is written back as it was, and -EIO returned.
  *
  * Context: any context; does not sleep or allocate. May be called with a
  * spinlock held and interrupts disabled.
  * Return: 0 on success, or on a device in MSI or INTx mode (nothing to
  * do); -EINVAL if @rs is NULL; -ENODEV if the device is gone; -ESTALE if
- * the vectors were freed or reallocated since msix_resync_alloc().
+ * the device's interrupt mode changed since msix_resync_alloc() (vectors
+ * freed); -EIO if MSI-X Enable did not clear.
  */
 int msix_resync_quiesce(struct msix_resync *rs)
 {
-	unsigned int masked;
 	u16 ctrl, now;
 	int ret;
 
@@ -184,10 +222,17 @@ int msix_resync_quiesce(struct msix_resync *rs)
 	if (ret || rs->mode != MSIX_RESYNC_MODE_MSIX)
 		return ret;
 
-	masked = msix_resync_core_mask(rs);
-	now = msix_resync_core_disable(rs, ctrl);
+	ret = msix_resync_set_ctrl(rs, MSIX_RESYNC_FN_QUIESCE,
+				   (ctrl | PCI_MSIX_FLAGS_MASKALL) &
+				   ~PCI_MSIX_FLAGS_ENABLE, &now);
+	if (ret) {
+		/* Do not leave the vectors function-masked. */
+		if (ret == -EIO)
+			msix_resync_core_write_ctrl(rs, ctrl);
+		return ret;
+	}
 	rs->state = MSIX_RESYNC_QUIESCED;
-	trace_msix_resync_quiesce(rs->pdev, masked, ctrl, now);
+	trace_msix_resync_quiesce(rs->pdev, ctrl, now);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msix_resync_quiesce);
@@ -197,22 +242,23 @@ EXPORT_SYMBOL_GPL(msix_resync_quiesce);
  * @rs: state from msix_resync_alloc()
  *
  * Checks that pci_restore_state() enabled MSI-X again (Enable set,
- * Function Mask clear) and unmasks exactly the vectors that
- * msix_resync_quiesce() masked. Without a preceding quiesce it writes
- * nothing, so a path that can be entered without a reset (error
- * recovery) may call it unconditionally.
+ * Function Mask clear): the restore's Enable 0->1 is what made the
+ * hypervisor reprogram every vector. Writes nothing. Without a preceding
+ * quiesce it does nothing, so a path that can be entered without a reset
+ * (error recovery) may call it unconditionally. Interrupts the device
+ * raised while quiesced were not delivered: poll the device's queues.
  *
  * Context: any context; does not sleep or allocate. May be called with a
  * spinlock held and interrupts disabled.
  * Return: 0 on success or when not quiesced; -EINVAL if @rs is NULL;
- * -ENODEV if the device is gone; -ESTALE if the vectors were freed or
- * reallocated; -EIO if MSI-X is still disabled or function-masked, i.e.
- * pci_restore_state() did not run or had no saved state. After -EIO the
- * state stays quiesced: restore, then call again.
+ * -ENODEV if the device is gone; -ESTALE if the device's interrupt mode
+ * changed (vectors freed); -EIO if MSI-X is still disabled or
+ * function-masked, i.e. pci_restore_state() did not run or had no saved
+ * state. After an error the state stays quiesced: restore, then call
+ * again. No error leaves a vector masked in the MSI core's cache.
  */
 int msix_resync_resume(struct msix_resync *rs)
 {
-	unsigned int unmasked;
 	u16 ctrl;
 	int ret;
 
@@ -225,8 +271,7 @@ int msix_resync_resume(struct msix_resync *rs)
 	if (ret)
 		return ret;
 
-	if ((ctrl & (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)) !=
-	    PCI_MSIX_FLAGS_ENABLE) {
+	if ((ctrl & MSIX_RESYNC_BITS) != PCI_MSIX_FLAGS_ENABLE) {
 		dev_err_ratelimited(&rs->pdev->dev,
 				    "msix_resync: resume: MSI-X not re-enabled (Message Control %#06x); call pci_restore_state() with saved state first\n",
 				    ctrl);
@@ -234,10 +279,8 @@ int msix_resync_resume(struct msix_resync *rs)
 					ctrl);
 		return -EIO;
 	}
-
-	unmasked = msix_resync_core_unmask(rs);
 	rs->state = MSIX_RESYNC_IDLE;
-	trace_msix_resync_resume(rs->pdev, unmasked, ctrl, ctrl);
+	trace_msix_resync_resume(rs->pdev, ctrl);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msix_resync_resume);
@@ -247,20 +290,21 @@ EXPORT_SYMBOL_GPL(msix_resync_resume);
  * @rs: state from msix_resync_alloc()
  *
  * For a driver whose reset failed to start after msix_resync_quiesce():
- * enables MSI-X again (Enable set, Function Mask clear) and unmasks the
- * vectors quiesce masked, without pci_restore_state(), which may sleep.
- * The hypervisor sees Enable go from 0 to 1 and reprograms the device,
- * which is harmless. Without a preceding quiesce it writes nothing.
+ * sets Enable and clears Function Mask in one config write, without
+ * pci_restore_state(), which may sleep. The hypervisor sees Enable go
+ * from 0 to 1 and reprograms the device, which is harmless. Without a
+ * preceding quiesce it writes nothing.
  *
  * Context: any context; does not sleep or allocate. May be called with a
  * spinlock held and interrupts disabled.
  * Return: 0 on success or when not quiesced; -EINVAL if @rs is NULL;
- * -ENODEV if the device is gone; -ESTALE if the vectors were freed or
- * reallocated since msix_resync_alloc().
+ * -ENODEV if the device is gone; -ESTALE if the device's interrupt mode
+ * changed since msix_resync_alloc(); -EIO if MSI-X did not come back
+ * (the state stays quiesced: pci_restore_state() and
+ * msix_resync_resume() recover).
  */
 int msix_resync_cancel(struct msix_resync *rs)
 {
-	unsigned int unmasked;
 	u16 ctrl, now;
 	int ret;
 
@@ -273,10 +317,13 @@ int msix_resync_cancel(struct msix_resync *rs)
 	if (ret)
 		return ret;
 
-	now = msix_resync_core_enable(rs, ctrl);
-	unmasked = msix_resync_core_unmask(rs);
+	ret = msix_resync_set_ctrl(rs, MSIX_RESYNC_FN_CANCEL,
+				   (ctrl | PCI_MSIX_FLAGS_ENABLE) &
+				   ~PCI_MSIX_FLAGS_MASKALL, &now);
+	if (ret)
+		return ret;
 	rs->state = MSIX_RESYNC_IDLE;
-	trace_msix_resync_cancel(rs->pdev, unmasked, ctrl, now);
+	trace_msix_resync_cancel(rs->pdev, ctrl, now);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msix_resync_cancel);
@@ -293,7 +340,7 @@ EXPORT_SYMBOL_GPL(msix_resync_cancel);
  * even when @reset fails.
  *
  * Context: process context; may sleep. The caller must keep the vectors
- * from being freed or reallocated during the call.
+ * from being freed during the call.
  * Return: the error of @reset if it failed; otherwise 0 or the error of
  * the resync: -EINVAL for a NULL argument, or an error of
  * msix_resync_alloc(), msix_resync_quiesce() or msix_resync_resume().

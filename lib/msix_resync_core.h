@@ -22,50 +22,26 @@ enum msix_resync_state {
 };
 
 /**
- * struct msix_resync_vec - what alloc learnt about one MSI-X vector
- * @desc: the MSI descriptor seen at alloc; compared, never dereferenced,
- *	so that a freed descriptor is never touched
- * @irq: Linux interrupt number
- * @index: MSI-X table index
- * @masked_by_us: quiesce masked this vector; resume unmasks it
- */
-struct msix_resync_vec {
-	const void *desc;
-	unsigned int irq;
-	u16 index;
-	bool masked_by_us;
-};
-
-/**
  * struct msix_resync - per-device resync state
  * @pdev: the device
  * @mode: interrupt mode seen at alloc
  * @state: idle or quiesced
- * @cap: MSI-X capability offset
- * @nvec: number of entries in @vec
- * @vec: the MSI-X vectors, in descriptor order
+ * @cap: MSI-X capability offset (MSI-X mode only)
+ *
+ * Nothing about individual vectors is kept: a resync touches only
+ * Message Control (see Documentation/design.rst, "One config write").
  */
 struct msix_resync {
 	struct pci_dev *pdev;
 	enum msix_resync_mode mode;
 	enum msix_resync_state state;
 	u8 cap;
-	unsigned int nvec;
-	struct msix_resync_vec vec[] __counted_by(nvec);
 };
-
-/* What msix_resync_vec_state() reports of a vector. */
-#define MSIX_RESYNC_VEC_UNMASKED	0
-#define MSIX_RESYNC_VEC_MASKED		1
 
 /**
  * struct msix_resync_hw - the device accesses the KUnit test can replace
  * @read_cfg: read a config word
  * @write_cfg: write a config word
- * @vec_state: a vector's MSI core mask state, or -ESTALE
- * @vec_mask: mask a vector through the MSI core
- * @vec_unmask: unmask a vector unless the irq core has it masked; returns
- *	whether it unmasked
  *
  * The seam at which kunit/msix_resync_test.c runs the real library code
  * against a model of the hypervisor and device. It exists only when
@@ -75,9 +51,6 @@ struct msix_resync {
 struct msix_resync_hw {
 	int (*read_cfg)(struct pci_dev *pdev, int where, u16 *val);
 	void (*write_cfg)(struct pci_dev *pdev, int where, u16 val);
-	int (*vec_state)(struct msix_resync *rs, unsigned int i);
-	void (*vec_mask)(struct msix_resync *rs, unsigned int i);
-	bool (*vec_unmask)(struct msix_resync *rs, unsigned int i);
 };
 
 #if IS_ENABLED(CONFIG_MSIX_RESYNC_KUNIT_TEST)
@@ -95,13 +68,9 @@ static inline const struct msix_resync_hw *msix_resync_seam(void)
 }
 #endif
 
-int msix_resync_core_snapshot(struct pci_dev *pdev, gfp_t gfp,
-			      struct msix_resync **out);
+void msix_resync_core_init(struct msix_resync *rs, struct pci_dev *pdev);
 int msix_resync_core_read_ctrl(struct msix_resync *rs, u16 *ctrl);
 int msix_resync_core_validate(struct msix_resync *rs);
-unsigned int msix_resync_core_mask(struct msix_resync *rs);
-unsigned int msix_resync_core_unmask(struct msix_resync *rs);
-u16 msix_resync_core_disable(struct msix_resync *rs, u16 ctrl);
-u16 msix_resync_core_enable(struct msix_resync *rs, u16 ctrl);
+u16 msix_resync_core_write_ctrl(struct msix_resync *rs, u16 ctrl);
 
 #endif /* _MSIX_RESYNC_CORE_H */

@@ -14,17 +14,23 @@
 /*
  * The device is recorded as numbers, not as a string: __assign_str()
  * changed its arguments in Linux 6.10, and this must build on 6.1 too.
+ * The domain has a field of its own: VMD domains are above 0xffff.
  */
 #ifndef _MSIX_RESYNC_TRACE_ONCE
 #define _MSIX_RESYNC_TRACE_ONCE
 #define MSIX_RESYNC_TP_DEV_FMT "dev=%04x:%02x:%02x.%u"
+#define MSIX_RESYNC_TP_DEV_ARGS						\
+	__entry->domain, __entry->bdf >> 8, PCI_SLOT(__entry->bdf & 0xff), \
+	PCI_FUNC(__entry->bdf & 0xff)
 
-static inline u32 msix_resync_tp_dev(const struct pci_dev *pdev)
+static inline u32 msix_resync_tp_domain(struct pci_dev *pdev)
 {
-	if (!pdev || !pdev->bus)
-		return 0;
-	return (u32)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 |
-	       pdev->devfn;
+	return pdev && pdev->bus ? pci_domain_nr(pdev->bus) : 0;
+}
+
+static inline u16 msix_resync_tp_bdf(struct pci_dev *pdev)
+{
+	return pdev && pdev->bus ? pci_dev_id(pdev) : 0;
 }
 
 /* What an error event names as the failing call. */
@@ -35,93 +41,105 @@ static inline u32 msix_resync_tp_dev(const struct pci_dev *pdev)
 #define MSIX_RESYNC_FN_CANCEL	4
 #endif
 
+/* entries: the size of the MSI-X table (0 in MSI and INTx mode) */
 TRACE_EVENT(msix_resync_alloc,
-	TP_PROTO(struct pci_dev *pdev, int mode, unsigned int nvec),
-	TP_ARGS(pdev, mode, nvec),
+	TP_PROTO(struct pci_dev *pdev, int mode, unsigned int entries),
+	TP_ARGS(pdev, mode, entries),
 	TP_STRUCT__entry(
-		__field(u32, dev)
+		__field(u32, domain)
+		__field(u16, bdf)
 		__field(int, mode)
-		__field(unsigned int, nvec)
+		__field(unsigned int, entries)
 	),
 	TP_fast_assign(
-		__entry->dev = msix_resync_tp_dev(pdev);
+		__entry->domain = msix_resync_tp_domain(pdev);
+		__entry->bdf = msix_resync_tp_bdf(pdev);
 		__entry->mode = mode;
-		__entry->nvec = nvec;
+		__entry->entries = entries;
 	),
-	TP_printk(MSIX_RESYNC_TP_DEV_FMT " mode=%s nvec=%u",
-		  __entry->dev >> 16, (__entry->dev >> 8) & 0xff,
-		  PCI_SLOT(__entry->dev & 0xff), PCI_FUNC(__entry->dev & 0xff),
+	TP_printk(MSIX_RESYNC_TP_DEV_FMT " mode=%s entries=%u",
+		  MSIX_RESYNC_TP_DEV_ARGS,
 		  __print_symbolic(__entry->mode, { 0, "intx" }, { 1, "msi" },
 				   { 2, "msix" }),
-		  __entry->nvec)
+		  __entry->entries)
 );
 
 DECLARE_EVENT_CLASS(msix_resync_cycle,
-	TP_PROTO(struct pci_dev *pdev, unsigned int vectors, u16 ctrl_seen,
-		 u16 ctrl_now),
-	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now),
+	TP_PROTO(struct pci_dev *pdev, u16 ctrl_seen, u16 ctrl_now),
+	TP_ARGS(pdev, ctrl_seen, ctrl_now),
 	TP_STRUCT__entry(
-		__field(u32, dev)
-		__field(unsigned int, vectors)
+		__field(u32, domain)
+		__field(u16, bdf)
 		__field(u16, ctrl_seen)
 		__field(u16, ctrl_now)
 	),
 	TP_fast_assign(
-		__entry->dev = msix_resync_tp_dev(pdev);
-		__entry->vectors = vectors;
+		__entry->domain = msix_resync_tp_domain(pdev);
+		__entry->bdf = msix_resync_tp_bdf(pdev);
 		__entry->ctrl_seen = ctrl_seen;
 		__entry->ctrl_now = ctrl_now;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT
-		  " vectors=%u enable=%d maskall=%d -> enable=%d maskall=%d",
-		  __entry->dev >> 16, (__entry->dev >> 8) & 0xff,
-		  PCI_SLOT(__entry->dev & 0xff), PCI_FUNC(__entry->dev & 0xff),
-		  __entry->vectors,
+		  " enable=%d maskall=%d -> enable=%d maskall=%d",
+		  MSIX_RESYNC_TP_DEV_ARGS,
 		  !!(__entry->ctrl_seen & PCI_MSIX_FLAGS_ENABLE),
 		  !!(__entry->ctrl_seen & PCI_MSIX_FLAGS_MASKALL),
 		  !!(__entry->ctrl_now & PCI_MSIX_FLAGS_ENABLE),
 		  !!(__entry->ctrl_now & PCI_MSIX_FLAGS_MASKALL))
 );
 
-/* vectors: how many quiesce masked; ctrl: Message Control before, after */
+/* Message Control before the quiesce's write, and as read back after it */
 DEFINE_EVENT(msix_resync_cycle, msix_resync_quiesce,
-	TP_PROTO(struct pci_dev *pdev, unsigned int vectors, u16 ctrl_seen,
-		 u16 ctrl_now),
-	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now));
+	TP_PROTO(struct pci_dev *pdev, u16 ctrl_seen, u16 ctrl_now),
+	TP_ARGS(pdev, ctrl_seen, ctrl_now));
 
-/* vectors: how many resume unmasked; ctrl: as restore left it, unchanged */
-DEFINE_EVENT(msix_resync_cycle, msix_resync_resume,
-	TP_PROTO(struct pci_dev *pdev, unsigned int vectors, u16 ctrl_seen,
-		 u16 ctrl_now),
-	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now));
-
-/* vectors: how many cancel unmasked; ctrl: Message Control before, after */
+/* Message Control before and after the cancel's write */
 DEFINE_EVENT(msix_resync_cycle, msix_resync_cancel,
-	TP_PROTO(struct pci_dev *pdev, unsigned int vectors, u16 ctrl_seen,
-		 u16 ctrl_now),
-	TP_ARGS(pdev, vectors, ctrl_seen, ctrl_now));
+	TP_PROTO(struct pci_dev *pdev, u16 ctrl_seen, u16 ctrl_now),
+	TP_ARGS(pdev, ctrl_seen, ctrl_now));
+
+/* Message Control as pci_restore_state() left it; resume writes nothing */
+TRACE_EVENT(msix_resync_resume,
+	TP_PROTO(struct pci_dev *pdev, u16 ctrl),
+	TP_ARGS(pdev, ctrl),
+	TP_STRUCT__entry(
+		__field(u32, domain)
+		__field(u16, bdf)
+		__field(u16, ctrl)
+	),
+	TP_fast_assign(
+		__entry->domain = msix_resync_tp_domain(pdev);
+		__entry->bdf = msix_resync_tp_bdf(pdev);
+		__entry->ctrl = ctrl;
+	),
+	TP_printk(MSIX_RESYNC_TP_DEV_FMT " enable=%d maskall=%d",
+		  MSIX_RESYNC_TP_DEV_ARGS,
+		  !!(__entry->ctrl & PCI_MSIX_FLAGS_ENABLE),
+		  !!(__entry->ctrl & PCI_MSIX_FLAGS_MASKALL))
+);
 
 /* ctrl: Message Control as read, all ones for a vanished device */
 TRACE_EVENT(msix_resync_error,
 	TP_PROTO(struct pci_dev *pdev, int fn, int err, u16 ctrl),
 	TP_ARGS(pdev, fn, err, ctrl),
 	TP_STRUCT__entry(
-		__field(u32, dev)
+		__field(u32, domain)
+		__field(u16, bdf)
 		__field(bool, nodev)
 		__field(int, fn)
 		__field(int, err)
 		__field(u16, ctrl)
 	),
 	TP_fast_assign(
-		__entry->dev = msix_resync_tp_dev(pdev);
+		__entry->domain = msix_resync_tp_domain(pdev);
+		__entry->bdf = msix_resync_tp_bdf(pdev);
 		__entry->nodev = !pdev;
 		__entry->fn = fn;
 		__entry->err = err;
 		__entry->ctrl = ctrl;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT "%s fn=%s err=%d ctrl=%#06x",
-		  __entry->dev >> 16, (__entry->dev >> 8) & 0xff,
-		  PCI_SLOT(__entry->dev & 0xff), PCI_FUNC(__entry->dev & 0xff),
+		  MSIX_RESYNC_TP_DEV_ARGS,
 		  __entry->nodev ? "(none)" : "",
 		  __print_symbolic(__entry->fn,
 				   { MSIX_RESYNC_FN_ALLOC, "alloc" },

@@ -15,11 +15,30 @@ t0=$(date +%s)
 
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-# tally OUTPUT: print a checker's PASS/FAIL lines and count them
+# Each checker's minimum number of checks (README, "What make check runs").
+declare -A MIN=([e2e]=50 [ipr]=9 [vfio]=26 [kunit]=5 [ipr-kunit]=4 [kunit-insmod]=3)
+
+# tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
+# them. The layer fails when the checker did not end with its own
+# "N passed, M failed" line matching the lines it printed (it crashed or
+# stopped), exited non-zero without a FAIL line, or ran fewer checks than
+# the layer's minimum.
 tally() {
-	echo "$1" | grep -E '^(PASS|FAIL) '
-	passed=$((passed + $(echo "$1" | grep -c '^PASS ')))
-	failed=$((failed + $(echo "$1" | grep -c '^FAIL ')))
+	local out=$1 layer=$2 label=$3 rc=${4:-0} np nf sum
+	echo "$out" | grep -E '^(PASS|FAIL) '
+	np=$(echo "$out" | grep -c '^PASS ')
+	nf=$(echo "$out" | grep -c '^FAIL ')
+	passed=$((passed + np))
+	failed=$((failed + nf))
+	sum=$(echo "$out" | grep -vE '^(PASS|FAIL) ' | grep -oE '[0-9]+ passed, [0-9]+ failed$' | tail -n1)
+	if [ "$sum" != "$np passed, $nf failed" ]; then
+		echo "$out" | grep -vE '^(PASS|FAIL) ' | tail -n 5 | sed 's/^/    | /'
+		fail "$layer $label: the checker did not finish (its summary: '${sum:-none}', its lines: $np passed, $nf failed)"
+	elif [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then
+		fail "$layer $label: the checker exited $rc without a FAIL line"
+	elif [ $((np + nf)) -lt "${MIN[$layer]}" ]; then
+		fail "$layer $label: ran $((np + nf)) checks, fewer than the layer's minimum ${MIN[$layer]}"
+	fi
 }
 
 SOURCES="lib/api.c lib/core.c lib/msix_resync_core.h lib/msix_resync_trace.h
@@ -85,16 +104,22 @@ do_kernel_doc() {
 	fi
 }
 
+# The e2e runs: every series with 4 vCPUs, and 6.12 with one.
+E2E_RUNS=${E2E_RUNS:-"6.1:4 6.12:4 6.12:1"}
+
 do_e2e() {
-	local s dir res
-	for s in $SERIES; do
-		dir=$OUT/e2e-$s
-		if ! "$TOP/scripts/guest-run.sh" "$s" check "$dir"; then
-			fail "e2e: Debian $s guest run (logs in $dir)"
+	local run s cpus dir res label
+	for run in $E2E_RUNS; do
+		s=${run%%:*} cpus=${run#*:}
+		label="$s/${cpus}cpu"
+		dir=$OUT/e2e-$s-${cpus}cpu
+		rm -rf "$dir"
+		if ! "$TOP/scripts/guest-run.sh" "$s" check "$dir" "$cpus"; then
+			fail "e2e: Debian $label guest run (logs in $dir)"
 			continue
 		fi
-		res=$(python3 "$TOP/tests/e2e/check.py" "$s" "$dir")
-		tally "$res"
+		res=$(python3 "$TOP/tests/e2e/check.py" "$label" "$dir" 2>&1)
+		tally "$res" e2e "$label" $?
 		echo "$res" | grep -q '^FAIL ' && info "logs: $dir/console.log, $dir/trace.log"
 	done
 }
@@ -189,6 +214,10 @@ do_kunit() {
 	local s res t0k
 	for s in $SERIES; do
 		t0k=$(date +%s)
+		# This run's results only: a failed build must not leave the
+		# last run's files to be judged.
+		rm -f "$OUT/kunit-$s".{json,log,guest.log,qemu-trace.log} \
+			"$OUT/kunit-insmod-$s.log"
 		if ! "$TOP/scripts/kunit.sh" "$s"; then
 			info "kunit.py failed; log: $OUT/kunit-$s.log"
 		fi
@@ -197,16 +226,18 @@ do_kunit() {
 			continue
 		fi
 		res=$(python3 "$TOP/tests/kunit_results.py" "$s" "$OUT/kunit-$s.json" \
-			"$OUT/kunit-$s.guest.log")
-		res=$res$'\n'$(cd "$TOP/tests" && python3 ipr_check.py "$s" \
-			"$OUT/kunit-$s.guest.log" "$OUT/kunit-$s.qemu-trace.log")
+			"$OUT/kunit-$s.guest.log" 2>&1)
+		tally "$res" kunit "$s" $?
+		res=$(cd "$TOP/tests" && python3 ipr_check.py "$s" \
+			"$OUT/kunit-$s.guest.log" "$OUT/kunit-$s.qemu-trace.log" 2>&1)
+		tally "$res" ipr-kunit "$s" $?
 		if "$TOP/scripts/kunit-insmod.sh" "$s"; then
-			res=$res$'\n'$(python3 "$TOP/tests/kunit_results.py" --insmod "$s" \
-				"$OUT/kunit-insmod-$s.log")
+			res=$(python3 "$TOP/tests/kunit_results.py" --insmod "$s" \
+				"$OUT/kunit-insmod-$s.log" 2>&1)
+			tally "$res" kunit-insmod "$s" $?
 		else
-			res=$res$'\n'"FAIL $s kunit by insmod: no run (see $OUT/kunit-insmod-$s.log)"
+			fail "$s kunit by insmod: no run (see $OUT/kunit-insmod-$s.log)"
 		fi
-		tally "$res"
 		info "kunit on $s took $(( $(date +%s) - t0k )) s"
 	done
 }
@@ -216,7 +247,7 @@ do_ipr() {
 	for s in $SERIES; do
 		step "ipr patch series for Debian $s"
 		res=$("$TOP/scripts/ipr.sh" "$s")
-		tally "$res"
+		tally "$res" ipr "$s" $?
 	done
 }
 
@@ -224,13 +255,12 @@ do_vfio() {	# do_vfio check|all: the nested VFIO reproduction
 	local res t0v
 	t0v=$(date +%s)
 	step "nested VFIO: L0 QEMU -> L1 Debian 6.12 vfio-pci -> L2 with msix-resync"
+	local rc
 	res=$(OUT=$OUT "$TOP/scripts/vfio-repro.sh" "$1")
+	rc=$?
 	mkdir -p "$OUT/vfio"
 	echo "$res" > "$OUT/vfio/report.txt"
-	tally "$res"
-	# The checker ends with its own count; without it, it did not finish.
-	echo "$res" | grep -qE '^[0-9]+ passed, [0-9]+ failed$' ||
-		fail "vfio: the checker did not finish (see $OUT/vfio/report.txt)"
+	tally "$res" vfio "$1" $rc
 	# The matrix; with "all" also each lost phase's witness lines.
 	if [ "$1" = all ]; then
 		echo "$res" | grep -vE '^(PASS|FAIL) |^[0-9]+ passed'

@@ -16,8 +16,11 @@ dir=$TOP/drivers-ipr-patch/$series
 pristine=$("$TOP/scripts/fetch-debian.sh" tree "$series") || die "no linux-source-$series"
 base=$MSIX_RESYNC_CACHE/ipr/$series
 mkdir -p "$base"
-pass() { echo "PASS $series ipr: $*"; }
-fail() { echo "FAIL $series ipr: $*"; }
+np=0 nf=0
+pass() { np=$((np + 1)); echo "PASS $series ipr: $*"; }
+fail() { nf=$((nf + 1)); echo "FAIL $series ipr: $*"; }
+# The runner counts on this line: without it, the script did not finish.
+trap 'echo "$series ipr: $np passed, $nf failed"' EXIT
 patches=$(cat "$dir/series")
 n=$(echo "$patches" | wc -l)
 export GIT_AUTHOR_NAME="msix-resync tests" GIT_AUTHOR_EMAIL="tests@localhost"

@@ -40,7 +40,7 @@ mount -t devtmpfs dev /dev
 mount -t debugfs none /sys/kernel/debug
 echo clear > /sys/kernel/debug/kmemleak
 echo "INSMOD-BEGIN"
-insmod /msix_resync_test.ko || echo "INSMOD-FAILED"
+insmod /msix_resync_test.ko stress_cycles=20 || echo "INSMOD-FAILED"
 echo "INSMOD-END"
 # kmemleak reports nothing younger than 5 s, and only what two scans in a
 # row found unreferenced and unchanged
@@ -56,10 +56,10 @@ mkinitramfs "$base/insmod-initrd.gz" "$init" "$oot/kunit/msix_resync_test.ko"
 
 step "booting the $series KUnit kernel, insmod msix_resync_test.ko"
 log=$OUT/kunit-insmod-$series.log
-timeout 900 qemu-system-x86_64 -accel tcg -M q35 -smp 1 -m 1024 -nodefaults \
+timeout 900 qemu-system-x86_64 -accel tcg,thread=single -M q35 -smp 4 -m 1024 -nodefaults \
 	-bios qboot.rom -display none -no-reboot -serial "file:$log" \
 	-kernel "$build/arch/x86/boot/bzImage" -initrd "$base/insmod-initrd.gz" \
-	-append "console=ttyS0 panic=-1" \
+	-append "console=ttyS0 panic=-1 msix_resync_test.stress_cycles=20" \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1 \
 	2>/dev/null || die "QEMU failed or timed out; see $log"
 grep -q KMEMLEAK-END "$log" || die "the guest did not finish; see $log"

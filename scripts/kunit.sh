@@ -7,6 +7,9 @@
 # the guest log.
 #
 #   kunit.sh SERIES   (results: $OUT/kunit-SERIES.json, .log)
+#
+# STRESS_CYCLES sets the stress case's cycles (default 100); KUNIT_FILTER
+# a kunit.py --filter_glob; KUNIT_LABEL the result files' name (SERIES).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,15 +35,19 @@ while read -r opt; do
 	case $opt in CONFIG_*) add+=(--kconfig_add "$opt") ;; esac
 done < <(cat "$TOP"/kunit/*.config)
 
-step "kunit.py run, Debian linux-source-$series (build cached in $base/build)"
-log=$OUT/kunit-$series.log
+label=${KUNIT_LABEL:-$series}
+filter=()
+[ -n "${KUNIT_FILTER:-}" ] && filter=(--filter_glob "$KUNIT_FILTER")
+step "kunit.py run, Debian linux-source-$series, 4 vCPUs (build cached in $base/build)"
+log=$OUT/kunit-$label.log
 rc=0
 (cd "$wt" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
 	--build_dir="$base/build" --jobs="$(nproc)" \
 	--make_options "CC=ccache gcc" \
-	--kunitconfig="$TOP/kunit/.kunitconfig" "${add[@]}" \
-	--qemu_args="-M q35 -smp 1 -device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1 -trace enable=msix_write_config -trace enable=pci_cfg_write -D $OUT/kunit-$series.qemu-trace.log" \
-	--timeout=1800 --json="$OUT/kunit-$series.json") >"$log" 2>&1 || rc=$?
+	--kunitconfig="$TOP/kunit/.kunitconfig" "${add[@]}" "${filter[@]}" \
+	--kernel_args "msix_resync_test.stress_cycles=${STRESS_CYCLES:-100}" \
+	--qemu_args="-M q35 -smp 4 -accel tcg,thread=single -device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1 -trace enable=msix_write_config -trace enable=pci_cfg_write -D $OUT/kunit-$label.qemu-trace.log" \
+	--timeout=3000 --json="$OUT/kunit-$label.json") >"$log" 2>&1 || rc=$?
 grep -E '^\[..:..:..\] (=|\[|Testing complete|Ran |Elapsed)' "$log" | grep -vE '\[PASSED\]' || true
-cp "$base/build/test.log" "$OUT/kunit-$series.guest.log" 2>/dev/null || true
+cp "$base/build/test.log" "$OUT/kunit-$label.guest.log" 2>/dev/null || true
 exit $rc

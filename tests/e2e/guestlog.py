@@ -21,6 +21,10 @@ RET_RE = re.compile(r'msix_resync_e2e: RET (\S+) (-?\d+)')
 IRQ_RE = re.compile(r'msix_resync_e2e: IRQ (\S+) vec=(\d+) delivered=(-?\d+)')
 BAD_RE = re.compile(r'BUG:|WARNING:|Oops|Call Trace|INSMOD-FAILED|NO-TRACEPOINTS')
 TP_RE = re.compile(r'^TRACEPOINT msix_resync_(\w+): (.*)$')
+# MMIO writes: the device's MSI-X table, and ECAM (MMCONFIG) config
+# writes, which QEMU traces even for a bus number nothing answers on.
+MMIO_RE = re.compile(r"memory_region_ops_write .*addr (0x[0-9a-f]+) value (0x[0-9a-f]+) "
+                     r"size (\d+) name '(msix-table|pcie-mmcfg-mmio)'")
 
 DEVICE = 'e1000e'
 
@@ -62,6 +66,15 @@ class Run:
             m = NOTIFY_RE.search(line)
             if m:
                 self.events.append(('notify', int(m.group(1), 16)))
+                continue
+            m = MMIO_RE.search(line)
+            if m:
+                addr, val = int(m.group(1), 16), int(m.group(2), 16)
+                if m.group(4) == 'msix-table':
+                    self.events.append(('table', addr, val))
+                else:   # ECAM: bus << 20 | devfn << 12 | register
+                    self.events.append(('ecam', addr >> 20, (addr >> 12) & 0xff,
+                                        addr & 0xfff, val))
         self.tracepoints = []  # (event, {field: value}) from tracefs
         for line in self.console:
             m = TP_RE.match(line.strip())
@@ -102,7 +115,12 @@ class Run:
     def between(self, a, b):
         """QEMU's events (no markers) after marker a, before marker b."""
         i, j = self.trace_at[a], self.trace_at[b]
-        return [e for e in self.events[i + 1:j] if e[0] != 'mark']
+        return [e for e in self.events[i + 1:j] if e[0] not in ('mark', 'ecam')]
+
+    def ecam_between(self, a, b):
+        """ECAM config writes (bus, devfn, register, value) between two markers."""
+        i, j = self.trace_at[a], self.trace_at[b]
+        return [e[1:] for e in self.events[i + 1:j] if e[0] == 'ecam']
 
     def log_between(self, a, b, pattern):
         i, j = self.console_at[a], self.console_at[b]

@@ -402,6 +402,10 @@ static void e2e_case_vanished(void)
 	e2e_mark("vanished:fired");
 }
 
+/*
+ * Vectors freed: -ESTALE, nothing written. Allocated again as MSI-X: the
+ * same state works, as it keeps nothing per vector.
+ */
 static void e2e_case_stale(void)
 {
 	struct pci_dev *pdev = e2e.pdev;
@@ -417,12 +421,101 @@ static void e2e_case_stale(void)
 	e2e_ret("stale-freed:quiesce", msix_resync_quiesce(rs));
 	e2e_mark("stale-freed:end");
 
-	e2e_ret("stale:realloc3", e2e_setup_vectors(3, PCI_IRQ_MSIX));
-	e2e_mark("stale-realloc:begin");
-	e2e_ret("stale-realloc:quiesce", msix_resync_quiesce(rs));
-	e2e_mark("stale-realloc:end");
+	e2e_ret("stale:realloc", e2e_setup_vectors(E2E_NVEC, PCI_IRQ_MSIX));
+	e2e_mark("realloc:begin");
+	e2e_observe("realloc:before");
+	e2e_ret("realloc:quiesce", msix_resync_quiesce(rs));
+	pci_save_state(pdev);
+	e2e_mark("realloc:reset");
+	e2e_zero_table();
+	e2e_mark("realloc:restore");
+	pci_restore_state(pdev);
+	e2e_ret("realloc:resume", msix_resync_resume(rs));
+	e2e_observe("realloc:after");
+	e2e_mark("realloc:fire");
+	e2e_fire("realloc");
+	e2e_mark("realloc:end");
 	msix_resync_free(rs);
-	e2e_free_vectors();
+}
+
+/*
+ * The irq core acts in the window: a vector masked by disable_irq()
+ * (IRQ_DISABLE_UNLAZY) and another moved to another CPU between quiesce
+ * and resume. The restore writes what the MSI core cached meanwhile.
+ */
+static void e2e_case_window(void)
+{
+	struct pci_dev *pdev = e2e.pdev;
+	unsigned int irq1 = pci_irq_vector(pdev, 1);
+	unsigned int irq2 = pci_irq_vector(pdev, 2);
+	struct msix_resync *rs;
+	int cpu, ret;
+
+	rs = msix_resync_alloc(pdev, GFP_KERNEL);
+	if (IS_ERR(rs)) {
+		e2e_ret("window:alloc", PTR_ERR(rs));
+		return;
+	}
+	e2e_mark("window:begin");
+	e2e_observe("window:before");
+	e2e_ret("window:quiesce", msix_resync_quiesce(rs));
+	irq_set_status_flags(irq1, IRQ_DISABLE_UNLAZY);
+	disable_irq(irq1);
+	cpu = cpumask_last(cpu_online_mask);
+	ret = irq_set_affinity(irq2, cpumask_of(cpu));
+	pr_info("msix_resync_e2e: OBS window cpus=%u moved-to=%d ret=%d\n",
+		num_online_cpus(), cpu, ret);
+	pci_save_state(pdev);
+	e2e_mark("window:reset");
+	e2e_observe("window:quiesced");
+	e2e_zero_table();
+	e2e_mark("window:restore");
+	pci_restore_state(pdev);
+	e2e_ret("window:resume", msix_resync_resume(rs));
+	e2e_observe("window:after");
+	e2e_mark("window:fire");
+	e2e_fire("window");
+	enable_irq(irq1);
+	irq_clear_status_flags(irq1, IRQ_DISABLE_UNLAZY);
+	irq_set_affinity(irq2, cpu_online_mask);
+	e2e_observe("window:enabled");
+	e2e_mark("window:fire2");
+	e2e_fire("window-enabled");
+	e2e_mark("window:end");
+	msix_resync_free(rs);
+}
+
+/*
+ * A device whose INTx Disable the MSI core leaves clear
+ * (PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG): quiesce must not set it.
+ */
+static void e2e_case_intx_quirk(void)
+{
+	struct pci_dev *pdev = e2e.pdev;
+	struct msix_resync *rs;
+	u16 cmd;
+
+	rs = msix_resync_alloc(pdev, GFP_KERNEL);
+	if (IS_ERR(rs)) {
+		e2e_ret("quirk:alloc", PTR_ERR(rs));
+		return;
+	}
+	pdev->dev_flags |= PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+	pci_intx(pdev, 1);
+	e2e_mark("quirk:begin");
+	e2e_ret("quirk:quiesce", msix_resync_quiesce(rs));
+	pci_save_state(pdev);
+	e2e_mark("quirk:reset");
+	e2e_zero_table();
+	pci_restore_state(pdev);
+	e2e_ret("quirk:resume", msix_resync_resume(rs));
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	pr_info("msix_resync_e2e: OBS quirk intx_disable=%d\n",
+		!!(cmd & PCI_COMMAND_INTX_DISABLE));
+	e2e_mark("quirk:end");
+	pdev->dev_flags &= ~PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+	pci_intx(pdev, 0);
+	msix_resync_free(rs);
 }
 
 /* MSI and INTx: documented no-ops; the stock restore toggles MSI Enable. */
@@ -491,6 +584,8 @@ static int e2e_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		e2e_case_errors();
 		e2e_case_cancel();
 		e2e_case_vanished();
+		e2e_case_window();
+		e2e_case_intx_quirk();
 		e2e_case_stale();
 		e2e_case_mode("msi", PCI_IRQ_MSI);
 		e2e_case_mode("intx", PCI_IRQ_INTX);
