@@ -74,7 +74,7 @@ struct model {
 	enum model_host host;
 	unsigned int n;
 	bool gone;		/* config space reads all ones */
-	bool ignore_ctrl;	/* a hypervisor that drops Message Control writes */
+	bool ignore_enable;	/* a hypervisor that drops writes of Enable */
 	/* QEMU's emulated capability and its shadow of the table. */
 	bool enable, maskall;
 	struct model_msg *shadow;
@@ -254,9 +254,8 @@ static void model_write_ctrl(struct model *m, u16 val)
 	bool was_enabled = m->enable, was_fmask = !m->enable || m->maskall;
 	unsigned int i;
 
-	if (m->ignore_ctrl)
-		return;
-	m->enable = val & PCI_MSIX_FLAGS_ENABLE;
+	if (!m->ignore_enable)
+		m->enable = val & PCI_MSIX_FLAGS_ENABLE;
 	m->maskall = val & PCI_MSIX_FLAGS_MASKALL;
 	if (m->enable && was_fmask != (!m->enable || m->maskall)) {
 		for (i = 0; i < m->n; i++) {
@@ -680,10 +679,15 @@ static void model_contract_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, model_repaired(m));
 	KUNIT_EXPECT_EQ(test, msix_resync_cancel(NULL), -EINVAL);
 
-	/* A hypervisor that ignores the write: -EIO, nothing left masked. */
-	m->ignore_ctrl = true;
+	/*
+	 * A hypervisor that takes Function Mask but ignores Enable: -EIO,
+	 * Function Mask cleared again, nothing left masked.
+	 */
+	m->ignore_enable = true;
+	writes = m->ctrl_writes;
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -EIO);
-	m->ignore_ctrl = false;
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes + 2);
+	m->ignore_enable = false;
 	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);	/* not quiesced */
 

@@ -3,7 +3,7 @@
  * msix-resync core: the device accesses behind the API.
  *
  * The library reads and writes one register of the device, MSI-X Message
- * Control, and the Vendor ID to tell a vanished device. It never touches
+ * Control (all ones there tells a vanished device). It never touches
  * the vector table, the MSI core's descriptors or the irq core's state:
  * Function Mask masks every vector at once (PCI spec), and
  * pci_restore_state() rewrites the table from the MSI core's cache.
@@ -73,17 +73,13 @@ void msix_resync_core_init(struct msix_resync *rs, struct pci_dev *pdev)
 int msix_resync_core_read_ctrl(struct msix_resync *rs, u16 *ctrl)
 {
 	struct pci_dev *pdev = rs->pdev;
-	u16 vendor;
 
 	*ctrl = 0xffff;
 	if (pci_dev_is_disconnected(pdev))
 		return -ENODEV;
+	/* Its reserved bits make all ones impossible from a present device. */
 	if (msix_resync_read_cfg(pdev, rs->cap + PCI_MSIX_FLAGS, ctrl) ||
 	    PCI_POSSIBLE_ERROR(*ctrl))
-		return -ENODEV;
-	/* A read of all ones from Message Control alone is impossible. */
-	if (msix_resync_read_cfg(pdev, PCI_VENDOR_ID, &vendor) ||
-	    PCI_POSSIBLE_ERROR(vendor))
 		return -ENODEV;
 	return 0;
 }

@@ -16,7 +16,8 @@ t0=$(date +%s)
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # Each checker's minimum number of checks (README, "What make check runs").
-declare -A MIN=([e2e]=50 [ipr]=9 [vfio]=26 [kunit]=5 [ipr-kunit]=4 [kunit-insmod]=3)
+declare -A MIN=([e2e]=50 [ipr]=9 [vfio]=26 [kunit]=5 [ipr-kunit]=4 [kunit-insmod]=3
+	[stress]=5)
 
 # tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
 # them. The layer fails when the checker did not end with its own
@@ -228,6 +229,10 @@ do_kunit() {
 		res=$(python3 "$TOP/tests/kunit_results.py" "$s" "$OUT/kunit-$s.json" \
 			"$OUT/kunit-$s.guest.log" 2>&1)
 		tally "$res" kunit "$s" $?
+		res=$(cd "$TOP/tests" && python3 stress_check.py "$s" 100 \
+			"$OUT/kunit-$s.guest.log" 2>&1)
+		tally "$res" stress "$s" $?
+		echo "$res" | grep -E '^[^ ]+: cycles='
 		res=$(cd "$TOP/tests" && python3 ipr_check.py "$s" \
 			"$OUT/kunit-$s.guest.log" "$OUT/kunit-$s.qemu-trace.log" 2>&1)
 		tally "$res" ipr-kunit "$s" $?
@@ -239,6 +244,20 @@ do_kunit() {
 			fail "$s kunit by insmod: no run (see $OUT/kunit-insmod-$s.log)"
 		fi
 		info "kunit on $s took $(( $(date +%s) - t0k )) s"
+	done
+}
+
+do_stress() {	# 1000 cycles of the stress case alone, on each kernel
+	local s res
+	for s in $SERIES; do
+		rm -f "$OUT/kunit-stress-$s".{json,log,guest.log,qemu-trace.log}
+		STRESS_CYCLES=${STRESS_CYCLES:-1000} KUNIT_LABEL=stress-$s \
+			KUNIT_FILTER='msix_resync_device.dev_stress_test' \
+			"$TOP/scripts/kunit.sh" "$s" || info "kunit.py failed; log: $OUT/kunit-stress-$s.log"
+		res=$(cd "$TOP/tests" && python3 stress_check.py "$s" "${STRESS_CYCLES:-1000}" \
+			"$OUT/kunit-stress-$s.guest.log" 2>&1)
+		tally "$res" stress "$s" $?
+		echo "$res" | grep -E '^[^ ]+: cycles='
 	done
 }
 
@@ -278,6 +297,7 @@ dkms) do_dkms ;;
 docs) do_docs ;;
 help) do_help ;;
 kunit) do_kunit ;;
+stress) do_stress ;;
 ipr) do_ipr ;;
 vfio) do_vfio check ;;
 vfio-all) do_vfio all ;;

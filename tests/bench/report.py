@@ -14,6 +14,8 @@ import subprocess
 import sys
 
 METHODS = ['resync', 'cycle', 'saverest', 'realloc', 'perirq']
+# Targets known to be missed, with the reason; any other miss fails the run.
+KNOWN_MISSES = {}
 MARK = re.compile(r'msix_resync_bench: MARK (0x[0-9a-f]+) (\w+):(\d+):(begin|end)')
 BENCH = re.compile(r'msix_resync_bench: BENCH method=(\w+) n=(\d+) runs=(\d+) '
                    r'median_ns=(\d+) p10_ns=(\d+) p90_ns=(\d+)')
@@ -69,6 +71,11 @@ def times(outdir):
     return t, mem
 
 
+def ratio(a, b):
+    """a / b, infinite when b is 0: measured numbers only, no floor."""
+    return a / b if b else float('inf')
+
+
 def slope(xs, ys):
     lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
@@ -111,7 +118,7 @@ def main():
         cell = lambda m: '%d+%d' % c.get((m, n), (0, 0))
         p('%6d %14s %14s %14s %14s %14s %8.1fx %8.1fx %10s' % (
             n, cell('resync'), cell('cycle'), cell('saverest'), cell('realloc'), cell('perirq'),
-            tot('realloc', n) / max(tot('resync', n), 1), tot('perirq', n) / max(tot('resync', n), 1),
+            ratio(tot('realloc', n), tot('resync', n)), ratio(tot('perirq', n), tot('resync', n)),
             mem.get(n, '?')))
     p('')
     big = [n for n in ns if n >= 16]
@@ -119,35 +126,49 @@ def main():
     extra = [(n, c[('cycle', n)][0] - c[('saverest', n)][0], c[('cycle', n)][1] - c[('saverest', n)][1])
              for n in ns if ('cycle', n) in c and ('saverest', n) in c]
     t10 = all(us('realloc', n) >= 10 * us('resync', n) for n in big)
-    a10 = all(tot('realloc', n) >= 10 * tot('resync', n) for n in big)
+    # A resync must write (the Enable 1->0 is the whole point): one that
+    # writes nothing misses every access target, whatever the ratio says.
+    wrote = all(tot('resync', n) > 0 for n in ns)
+    a10 = wrote and all(tot('realloc', n) >= 10 * tot('resync', n) for n in big)
     # what the resync adds to the reset sequence: the whole cycle less the
     # save + restore a reset needs anyway
-    added = lambda n: max(tot('cycle', n) - tot('saverest', n), 1)
-    a10_added = all(tot('realloc', n) >= 10 * added(n) for n in big)
-    worst = min((tot('realloc', n) / max(tot('resync', n), 1), n) for n in big)
+    added = lambda n: tot('cycle', n) - tot('saverest', n)
+    a10_added = wrote and all(added(n) > 0 and tot('realloc', n) >= 10 * added(n) for n in big)
+    worst = min((ratio(tot('realloc', n), tot('resync', n)), n) for n in big)
+    verdicts = []
+
+    def target(name, ok, detail):
+        state = 'met' if ok else ('MISSED (known: %s)' % KNOWN_MISSES[name]
+                                  if name in KNOWN_MISSES else 'MISSED')
+        verdicts.append((name, ok))
+        p('  %s: %s -> %s' % (name, detail, state))
     p('targets:')
-    p('  cost linear in n (log-log slope of resync time, n >= 16): %.2f -> %s' %
-      (s, 'met' if s <= 1.2 else 'MISSED'))
-    p('  added to pci_restore_state(): at most 2 config writes + 2 table writes per vector: %s -> %s'
-      % (', '.join('n=%d: +%d cfg, +%d table' % e for e in extra),
-         'met' if all(e[1] <= 2 and e[2] <= 2 * e[0] for e in extra) else 'MISSED'))
-    p('  >= 10x less time than free+realloc for n >= 16: %s' % ('met' if t10 else 'MISSED'))
-    p('  >= 10x fewer trapped accesses than free+realloc for n >= 16:')
-    p('    counting what quiesce and resume write themselves (1 + 2n): %s (lowest %.1fx at n=%d)'
-      % ('met' if a10 else 'MISSED', worst[0], worst[1]))
-    p('    counting what they add to the reset sequence (cycle less save+restore): %s (lowest %.0fx)'
-      % ('met' if a10_added else 'MISSED',
-         min(tot('realloc', n) / added(n) for n in big)))
-    p('  no allocation and no sleeping in quiesce/resume: by construction, and checked '
-      'under DEBUG_ATOMIC_SLEEP, PROVE_LOCKING and failslab in make kunit')
+    target('resync writes something', wrote,
+           ', '.join('n=%d: %d' % (n, tot('resync', n)) for n in ns))
+    target('cost linear in n (log-log slope of resync time, n >= 16)', s <= 1.2, '%.2f' % s)
+    target('added to pci_restore_state(): at most 2 config writes + 2 table writes per vector',
+           bool(extra) and all(e[1] <= 2 and e[2] <= 2 * e[0] for e in extra),
+           ', '.join('n=%d: +%d cfg, +%d table' % e for e in extra))
+    target('>= 10x less time than free+realloc for n >= 16', t10,
+           'lowest %.1fx' % min(us('realloc', n) / us('resync', n) for n in big))
+    target('>= 10x fewer trapped accesses than free+realloc for n >= 16, counting what '
+           'quiesce and resume write themselves', a10, 'lowest %.1fx at n=%d' % worst)
+    target('>= 10x fewer trapped accesses than free+realloc for n >= 16, counting what '
+           'they add to the reset sequence (cycle less save+restore)', a10_added,
+           'lowest %s' % ', '.join('%.0fx' % ratio(tot('realloc', n), added(n)) for n in big[:1]))
+    p('  (no allocation and no sleeping in quiesce/resume is not measured here: '
+      'make kunit runs them under DEBUG_ATOMIC_SLEEP, PROVE_LOCKING and failslab)')
+    missed = [n for n, ok in verdicts if not ok and n not in KNOWN_MISSES]
     text = '\n'.join(lines)
     print(text)
     with open(os.path.join(outdir, 'results.txt'), 'w') as f:
         f.write(text + '\n')
     with open(os.path.join(outdir, 'bench.dat'), 'w') as f:
         for n in ns:
+            # log scale: a method that wrote nothing is plotted as missing
             f.write('%d %s %s\n' % (n, ' '.join('%.3f' % us(m, n) for m in METHODS),
-                                    ' '.join('%d' % max(tot(m, n), 1) for m in METHODS)))
+                                    ' '.join('%d' % tot(m, n) if tot(m, n) else 'NaN'
+                                             for m in METHODS)))
     gp = '''set terminal png size 1100,480
 set output '%(o)s/bench.png'
 set multiplot layout 1,2
@@ -164,6 +185,9 @@ unset multiplot
 ''' % {'o': outdir}
     subprocess.run(['gnuplot'], input=gp.encode(), check=True)
     print('plot: %s/bench.png' % outdir)
+    if missed:
+        print('targets missed: %s' % '; '.join(missed))
+        return 1
     return 0
 
 

@@ -21,10 +21,11 @@ RET_RE = re.compile(r'msix_resync_e2e: RET (\S+) (-?\d+)')
 IRQ_RE = re.compile(r'msix_resync_e2e: IRQ (\S+) vec=(\d+) delivered=(-?\d+)')
 BAD_RE = re.compile(r'BUG:|WARNING:|Oops|Call Trace|INSMOD-FAILED|NO-TRACEPOINTS')
 TP_RE = re.compile(r'^TRACEPOINT msix_resync_(\w+): (.*)$')
-# MMIO writes: the device's MSI-X table, and ECAM (MMCONFIG) config
-# writes, which QEMU traces even for a bus number nothing answers on.
+# Writes to memory regions: the device's MSI-X table, and the host
+# bridge's config mechanisms (type 1 ports 0xcf8/0xcfc, ECAM), which QEMU
+# traces even for a bus number nothing answers on.
 MMIO_RE = re.compile(r"memory_region_ops_write .*addr (0x[0-9a-f]+) value (0x[0-9a-f]+) "
-                     r"size (\d+) name '(msix-table|pcie-mmcfg-mmio)'")
+                     r"size (\d+) name '(msix-table|pcie-mmcfg-mmio|pci-conf-idx|pci-conf-data)'")
 
 DEVICE = 'e1000e'
 
@@ -46,6 +47,7 @@ class Run:
                 self.console_at[m.group(2)] = i
         self.events = []        # (kind, fields...) in trace order
         self.trace_at = {}      # label -> event index
+        conf1 = 0               # the last CONFIG_ADDRESS written to 0xcf8
         for line in self.trace:
             m = CFG_RE.search(line)
             if m and m.group(1) == DEVICE:
@@ -54,8 +56,8 @@ class Run:
                     self.trace_at[self.labels[val]] = len(self.events)
                     self.events.append(('mark', self.labels[val]))
                     continue
-                if off == 0xc and val & 0x80 == 0 and self.events and \
-                        self.events[-1][0] == 'mark':
+                last = [e for e in self.events[-3:] if e[0] != 'ecam']
+                if off == 0xc and val & 0x80 == 0 and last and last[-1][0] == 'mark':
                     continue    # the marker's own undo write
                 self.events.append(('cfg', off, val))
                 continue
@@ -72,6 +74,12 @@ class Run:
                 addr, val = int(m.group(1), 16), int(m.group(2), 16)
                 if m.group(4) == 'msix-table':
                     self.events.append(('table', addr, val))
+                elif m.group(4) == 'pci-conf-idx':
+                    conf1 = val
+                elif m.group(4) == 'pci-conf-data':
+                    if conf1 & 0x80000000:  # bus, devfn, register
+                        self.events.append(('ecam', (conf1 >> 16) & 0xff, (conf1 >> 8) & 0xff,
+                                            (conf1 & 0xfc) + (addr & 3), val))
                 else:   # ECAM: bus << 20 | devfn << 12 | register
                     self.events.append(('ecam', addr >> 20, (addr >> 12) & 0xff,
                                         addr & 0xfff, val))
@@ -118,7 +126,8 @@ class Run:
         return [e for e in self.events[i + 1:j] if e[0] not in ('mark', 'ecam')]
 
     def ecam_between(self, a, b):
-        """ECAM config writes (bus, devfn, register, value) between two markers."""
+        """Config writes as the host bridge got them, (bus, devfn, register,
+        value), between two markers: ECAM or ports 0xcf8/0xcfc."""
         i, j = self.trace_at[a], self.trace_at[b]
         return [e[1:] for e in self.events[i + 1:j] if e[0] == 'ecam']
 

@@ -436,6 +436,7 @@ static void e2e_case_stale(void)
 	e2e_fire("realloc");
 	e2e_mark("realloc:end");
 	msix_resync_free(rs);
+	e2e_free_vectors();
 }
 
 /*
