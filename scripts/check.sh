@@ -16,7 +16,7 @@ t0=$(date +%s)
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # Each checker's minimum number of checks (README, "What make check runs").
-declare -A MIN=([e2e]=50 [ipr]=9 [vfio]=26 [kunit]=5 [ipr-kunit]=4 [kunit-insmod]=3
+declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=28 [kunit]=4 [ipr-kunit]=7 [kunit-insmod]=3
 	[stress]=5)
 
 # tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
@@ -40,6 +40,35 @@ tally() {
 	elif [ $((np + nf)) -lt "${MIN[$layer]}" ]; then
 		fail "$layer $label: ran $((np + nf)) checks, fewer than the layer's minimum ${MIN[$layer]}"
 	fi
+}
+
+# The harness checks itself: each synthetic checker output below must turn
+# its layer red (and the good one must not).
+do_selftest() {
+	local good crash nosum rc1 few got
+	good=$(printf 'PASS a\nPASS b\nx: 2 passed, 0 failed')
+	crash=$(printf 'PASS a\nTraceback (most recent call last):\nKeyError: 1')
+	nosum=$(printf 'PASS a\nPASS b')
+	few=$(printf 'PASS a\nx: 1 passed, 0 failed')
+	selftest_one() {	# OUTPUT RC MINIMUM -> the number of FAIL lines tally adds
+		(MIN[selftest]=$3; passed=0; failed=0
+		 tally "$1" selftest x "$2" >/dev/null; echo "$failed")
+	}
+	got=$(selftest_one "$good" 0 2)
+	[ "$got" = 0 ] && pass "harness: a checker that finished with its summary is green" ||
+		fail "harness: a good checker output turned red ($got)"
+	got=$(selftest_one "$crash" 1 1)
+	[ "$got" = 1 ] && pass "harness: a checker that crashed after its PASS lines turns its layer red" ||
+		fail "harness: a crashed checker did not turn red ($got)"
+	got=$(selftest_one "$nosum" 0 1)
+	[ "$got" = 1 ] && pass "harness: a checker that printed no summary turns its layer red" ||
+		fail "harness: a checker without summary did not turn red ($got)"
+	got=$(selftest_one "$good" 3 1)
+	[ "$got" = 1 ] && pass "harness: a checker that exited non-zero without FAIL turns its layer red" ||
+		fail "harness: a non-zero exit without FAIL did not turn red ($got)"
+	got=$(selftest_one "$few" 0 5)
+	[ "$got" = 1 ] && pass "harness: a checker that ran fewer checks than the minimum turns its layer red" ||
+		fail "harness: too few checks did not turn red ($got)"
 }
 
 SOURCES="lib/api.c lib/core.c lib/msix_resync_core.h lib/msix_resync_trace.h
@@ -296,12 +325,14 @@ e2e) do_e2e ;;
 dkms) do_dkms ;;
 docs) do_docs ;;
 help) do_help ;;
+selftest) do_selftest ;;
 kunit) do_kunit ;;
 stress) do_stress ;;
 ipr) do_ipr ;;
 vfio) do_vfio check ;;
 vfio-all) do_vfio all ;;
 all)
+	do_selftest
 	step "builds against Debian's headers"
 	do_builds
 	do_help

@@ -77,7 +77,7 @@ start=$(date +%s)
 touch "$outdir/l1-console.log" "$outdir/l2-console.log"
 { tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
   echo $! > "$stage/tail.pid"; } |
-	grep --line-buffered -E '^(L1-(START|HOST|BOUND|RESET|L2-QEMU|END|FAILED)|L2-(START|PHASE|END|NO-|SYNC|CTL))' |
+	grep --line-buffered -E '^(L1-(START|HOST|BOUND|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL))' |
 	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
 # cleanup() stops tail, which ends the filter after it (EOF).
 timeout 900 qemu-system-x86_64 \

@@ -232,6 +232,8 @@ class Checker:
         bad = [s for s in c.l1 + c.l2 if BAD.search(s)]
         self.check('%s no BUG:, WARNING: or Oops in L1 or L2' % t, not bad,
                    bad[:3])
+        cpus = [s.split()[1] for s in c.l2 if s.startswith('L2-CPUS ')]
+        self.check('%s L2 ran SMP, with 4 vCPUs' % t, cpus == ['4'], cpus)
         host = [s for s in c.l1 if s.startswith('L1-HOST')]
         kv = dict(re.findall(r'(\w+)=(\S*)', host[0])) if host else {}
         rebuilt = c.host != 'H1'

@@ -54,7 +54,7 @@ mkdir -p "/host$out" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/host$out" || fail "9p out"
 mkfifo /host/tmp/sync.in /host/tmp/sync.out
 
-chroot /host qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 1 -m 256 \
+chroot /host qemu-system-x86_64 -accel tcg,thread=single -M q35 -cpu max -smp 4 -m 256 \
 	-bios /usr/share/qemu/qboot.rom -display none -monitor none \
 	-no-reboot -nic none \
 	-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \

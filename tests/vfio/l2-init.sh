@@ -20,7 +20,9 @@ offs="0 1052672 2105344 3158016"
 n=0
 while [ ! -b /dev/nvme0n1 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
 [ -b /dev/nvme0n1 ] || echo "L2-NO-DISK"
-vec() { awk '/nvme0q1/ { print $2 }' /proc/interrupts; }
+# nvme0q1, the I/O queue of CPU 0 (entry 1), on every CPU's column: the
+# reads run on CPU 0.
+vec() { awk '/nvme0q1/ { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' /proc/interrupts; }
 
 stty -F /dev/ttyS1 raw -echo
 exec 3<>/dev/ttyS1
@@ -31,8 +33,9 @@ hear() {
 	[ "$reply" = "$1" ] || echo "L2-SYNC-ERROR wanted $1, got $reply"
 }
 
+echo "L2-CPUS $(grep -c ^processor /proc/cpuinfo)"
 echo "L2-BASELINE irq=$(vec)"
-/vfio_tool read /dev/nvme0n1 $offs
+taskset 1 /vfio_tool read /dev/nvme0n1 $offs
 echo "L2-BASELINE irq=$(vec)"
 for p in $phases; do
 	echo "L2-PHASE $p irq-before=$(vec)"
@@ -40,7 +43,7 @@ for p in $phases; do
 	say "ready $p"
 	hear go
 	echo restore > $ctl || echo "L2-CTL-FAILED restore $p"
-	/vfio_tool read /dev/nvme0n1 $offs
+	taskset 1 /vfio_tool read /dev/nvme0n1 $offs
 	echo "L2-PHASE $p irq-after=$(vec)"
 	say "done $p"
 	hear ok
