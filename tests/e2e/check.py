@@ -194,6 +194,10 @@ class Checker:
                 if e[0] == DEV_BUS and e[2] == 0xc]
         self.check('vanished device: the host-bridge witness sees config writes to the device '
                    '(the marker writes of the stock case)', len(seen) >= 8, repr(seen[:4]))
+        b, f = self.run.obs['vanished:before'], self.run.obs['vanished:failed']
+        self.check('vanished device: the failed resume leaves the MSI core\'s cached masks '
+                   'as the driver had them (a later restore cannot write them masked)',
+                   all(f[v]['msimask'] == b[v]['msimask'] for v in b), '%r %r' % (b, f))
         self.check('vanished device: back again, resume completes and interrupts arrive',
                    r.get('vanished:resume-back') == 0 and
                    all(self.run.irqs['vanished'][v] == (0 if v == MASKED_VEC else 1)
@@ -306,6 +310,9 @@ class Checker:
         c.check('guest ran every case to the end', self.run.done())
         bad = self.run.bad_lines()
         c.check('guest log has no BUG:, WARNING:, Oops or Call Trace', not bad, repr(bad[:5]))
+        freed = [l for l in self.run.console if 'freed while quiesced' in l]
+        c.check('no state was freed while quiesced (every cycle ended idle)', not freed,
+                repr(freed[:3]))
         c.guarded('stock', self.stock)
         c.guarded('resync', lambda: self.cycle(
             'resync', 'resync:begin', 'resync:reset', 'resync:restore', 'resync:fire',

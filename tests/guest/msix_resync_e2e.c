@@ -373,6 +373,7 @@ static void e2e_case_vanished(void)
 		e2e_ret("vanished:alloc", -ENOMEM);
 		return;
 	}
+	e2e_observe("vanished:before");
 	e2e_ret("vanished:quiesce-rs2", msix_resync_quiesce(rs2));
 	pci_save_state(pdev);
 
@@ -390,6 +391,7 @@ static void e2e_case_vanished(void)
 	e2e_ret("vanished:alloc", PTR_ERR_OR_ZERO(msix_resync_alloc(pdev, GFP_KERNEL)));
 	e2e_ret("vanished:quiesce", msix_resync_quiesce(rs));
 	e2e_ret("vanished:resume", msix_resync_resume(rs2));
+	e2e_observe("vanished:failed");
 	pci_write_config_dword(bridge, PCI_PRIMARY_BUS, buses);
 	e2e_mark("vanished:end");
 
