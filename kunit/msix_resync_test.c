@@ -537,7 +537,7 @@ static void model_stock_test(struct kunit *test)
 	model_stock_restore(m);
 	KUNIT_EXPECT_EQ(test, m->disables, 0);
 	KUNIT_EXPECT_EQ(test, m->enables, 0);
-	if (p->pat == PAT_ALL_MASKED)
+	if (p->pat == PAT_ALL_MASKED || (p->pat == PAT_VEC0_MASKED && p->n == 1))
 		return;		/* no vector in use: nothing to lose yet */
 	KUNIT_EXPECT_EQ_MSG(test, model_repaired(m), !lost,
 			    "stock restore: %s expected", lost ? "lost" : "repaired");
@@ -1075,12 +1075,23 @@ static unsigned int stress_cycles = 100;
 module_param(stress_cycles, uint, 0444);
 MODULE_PARM_DESC(stress_cycles, "reset cycles of msix_resync_stress (make stress: 1000)");
 
+/*
+ * CPU hotplug (2) is off by default: re-onlining a CPU from this case
+ * hangs the guest under TCG (see Documentation/testing.rst, "Stress").
+ */
+static unsigned int stress_disturb = 5;
+module_param(stress_disturb, uint, 0444);
+MODULE_PARM_DESC(stress_disturb, "stress disturbers: 1 affinity, 2 CPU hotplug, 4 irq toggle (default 5); 8: control, without the library's calls");
+
 #define STRESS_TOGGLED_VEC	4	/* disabled and enabled by a thread */
 
 struct stress {
 	struct dev_ctx *d;
 	atomic_t stop;		/* the disturbers pause while set */
 	atomic_t idle;		/* disturbers paused */
+	atomic_t epoch;		/* one per stress_go(): a paused disturber
+				 * leaves even if stop is set again before
+				 * it looked */
 	unsigned long affinity, hotplug, toggles;
 	int hotplug_err;
 };
@@ -1096,16 +1107,20 @@ static void stress_pause(struct stress *st, int threads)
 static void stress_go(struct stress *st)
 {
 	atomic_set(&st->idle, 0);
+	atomic_inc(&st->epoch);
 	atomic_set(&st->stop, 0);
 }
 
 /* A disturber parks here between rounds; returns false to end. */
 static bool stress_park(struct stress *st)
 {
+	int epoch = atomic_read(&st->epoch);
+
 	if (!atomic_read(&st->stop))
 		return true;
 	atomic_inc(&st->idle);
-	while (atomic_read(&st->stop) && !kthread_should_stop())
+	while (atomic_read(&st->stop) && atomic_read(&st->epoch) == epoch &&
+	       !kthread_should_stop())
 		usleep_range(200, 400);
 	return !kthread_should_stop();
 }
@@ -1116,13 +1131,17 @@ static int stress_affinity_fn(void *data)
 	unsigned int cpu = 0, v = 0;
 
 	while (!kthread_should_stop() && stress_park(st)) {
+		if (!(stress_disturb & 1)) {
+			usleep_range(500, 1000);
+			continue;
+		}
 		cpu = cpumask_next(cpu, cpu_online_mask);
 		if (cpu >= nr_cpu_ids)
 			cpu = cpumask_first(cpu_online_mask);
 		v = (v + 1) % DEV_NVEC;
 		if (!irq_set_affinity(pci_irq_vector(st->d->pdev, v), cpumask_of(cpu)))
 			st->affinity++;
-		usleep_range(50, 150);
+		usleep_range(1000, 2000);
 	}
 	return 0;
 }
@@ -1133,17 +1152,23 @@ static int stress_hotplug_fn(void *data)
 	unsigned int cpu = 1;
 	int ret;
 
+	/* Stay on CPU 0, which is never offlined. */
+	set_cpus_allowed_ptr(current, cpumask_of(0));
 	while (!kthread_should_stop() && stress_park(st)) {
+		if (!(stress_disturb & 2)) {
+			usleep_range(500, 1000);
+			continue;
+		}
 		ret = remove_cpu(cpu);
 		if (!ret) {
-			usleep_range(100, 300);
+			msleep(5);
 			ret = add_cpu(cpu);
 			if (ret)
 				st->hotplug_err = ret;
 			st->hotplug++;
 		}
 		cpu = cpu + 1 < num_possible_cpus() ? cpu + 1 : 1;
-		usleep_range(100, 300);
+		msleep(5);
 	}
 	return 0;
 }
@@ -1154,11 +1179,15 @@ static int stress_toggle_fn(void *data)
 	unsigned int irq = pci_irq_vector(st->d->pdev, STRESS_TOGGLED_VEC);
 
 	while (!kthread_should_stop() && stress_park(st)) {
+		if (!(stress_disturb & 4)) {
+			usleep_range(500, 1000);
+			continue;
+		}
 		disable_irq_nosync(irq);
-		usleep_range(20, 80);
+		usleep_range(500, 1000);
 		enable_irq(irq);
 		st->toggles++;
-		usleep_range(20, 80);
+		usleep_range(500, 1000);
 	}
 	return 0;
 }
@@ -1221,14 +1250,16 @@ static void dev_stress_test(struct kunit *test)
 			break;
 		}
 		local_irq_save(flags);
-		errors += !!msix_resync_quiesce(rs);
+		if (!(stress_disturb & 8))
+			errors += !!msix_resync_quiesce(rs);
 		local_irq_restore(flags);
 		pci_save_state(d->pdev);
 		dev_zero_table(d);
 		dev_settle();
 		pci_restore_state(d->pdev);
 		local_irq_save(flags);
-		errors += !!msix_resync_resume(rs);
+		if (!(stress_disturb & 8))
+			errors += !!msix_resync_resume(rs);
 		local_irq_restore(flags);
 		msix_resync_free(rs);
 
@@ -1239,28 +1270,28 @@ static void dev_stress_test(struct kunit *test)
 			if (disagree <= 3)
 				kunit_info(test, "cycle %u: vectors %#lx disagree\n", cycle, bad);
 		}
-		for (v = 0; v < d->nvec; v++)
-			before[v] = atomic_read(&d->count[v]);
-		writel(E1000E_MSIX_CAUSES, d->mmio + E1000_ICS);
-		for (i = 0; i < 200; i++) {
-			for (v = 0; v < d->nvec; v++)
-				if (v != DEV_MASKED_VEC && atomic_read(&d->count[v]) == before[v])
-					break;
-			if (v == d->nvec)
-				break;
-			usleep_range(500, 1000);
-		}
-		msleep(5);	/* let a duplicate arrive */
+		/* One vector at a time, as dev_fire() does. */
 		for (v = 0; v < d->nvec; v++) {
-			int got = atomic_read(&d->count[v]) - before[v];
-			int want = v == DEV_MASKED_VEC ? 0 : 1;
+			int got, want = v == DEV_MASKED_VEC ? 0 : 1;
 
+			before[v] = atomic_read(&d->count[v]);
+			e1000e_msix_raise(d->mmio, v);
+			for (i = 0; i < 200 && want &&
+			     atomic_read(&d->count[v]) == before[v]; i++)
+				usleep_range(200, 400);
+			usleep_range(2000, 3000);	/* let a duplicate arrive */
+			got = atomic_read(&d->count[v]) - before[v];
 			lost += got < want;
 			dup += got > want;
+			if (got != want && lost + dup <= 5)
+				kunit_info(test, "cycle %u: vector %d: %d interrupts, want %d\n",
+					   cycle, v, got, want);
 		}
 		dev_quiet(d);
 		writel(E1000E_MSIX_CAUSES, d->mmio + E1000_IMS);
 		stress_go(st);
+		if (cycle % 100 == 99)
+			kunit_info(test, "%u cycles\n", cycle + 1);
 	}
 	stress_pause(st, 3);
 	for (i = 0; i < 3; i++)
@@ -1274,10 +1305,11 @@ static void dev_stress_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dup, 0);
 	KUNIT_EXPECT_EQ(test, errors, 0);
 	KUNIT_EXPECT_EQ(test, st->hotplug_err, 0);
-	/* The disturbers did disturb. */
-	KUNIT_EXPECT_GT(test, st->affinity, 0);
-	KUNIT_EXPECT_GT(test, st->hotplug, 0);
-	KUNIT_EXPECT_GT(test, st->toggles, 0);
+	/* The disturbers asked for did disturb. */
+	KUNIT_EXPECT_EQ(test, stress_disturb & 8, 0);	/* the control fails */
+	KUNIT_EXPECT_EQ(test, st->affinity > 0, !!(stress_disturb & 1));
+	KUNIT_EXPECT_EQ(test, st->hotplug > 0, !!(stress_disturb & 2));
+	KUNIT_EXPECT_EQ(test, st->toggles > 0, !!(stress_disturb & 4));
 }
 
 /* The device vanishes: move its bridge's secondary bus away. */

@@ -37,7 +37,7 @@ done < <(cat "$TOP"/kunit/*.config)
 
 label=${KUNIT_LABEL:-$series}
 filter=()
-[ -n "${KUNIT_FILTER:-}" ] && filter=(--filter_glob "$KUNIT_FILTER")
+[ -n "${KUNIT_FILTER:-}" ] && filter=("$KUNIT_FILTER")	# kunit.py's positional filter_glob
 step "kunit.py run, Debian linux-source-$series, 4 vCPUs (build cached in $base/build)"
 log=$OUT/kunit-$label.log
 rc=0

@@ -44,9 +44,9 @@ def main():
               'irq core, MSI core and device agree after every cycle, every interrupt '
               'arrived exactly once, no call failed (D=%d L=%d U=%d errors=%d)'
               % (d, lost, dup, err))
-        check(aff > 0 and hp > 0 and tog > 0,
-              'the disturbers ran: %d affinity changes, %d CPU offline/online, %d irq toggles'
-              % (aff, hp, tog))
+        check(aff > 0 and tog > 0,
+              'the disturbers ran: %d affinity changes, %d irq toggles (CPU offline/online: %d, '
+              'off by default, see Documentation/testing.rst)' % (aff, tog, hp))
     check(ok_case, 'KUnit reports the case ok')
     check(not reports, 'reports=%d (BUG, WARNING, lockdep, KASAN, sleeping in atomic): %r'
           % (len(reports), reports[:3]))
