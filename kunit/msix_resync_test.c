@@ -424,7 +424,11 @@ static struct model *model_new(struct kunit *test, enum model_host host,
 		m->shadow_mask[i] = true;	/* the power-on state */
 	}
 	model_stock_restore(m);
-	m->disables = m->enables = m->set_irqs = m->setups = m->rewrites = 0;
+	m->disables = 0;
+	m->enables = 0;
+	m->set_irqs = 0;
+	m->setups = 0;
+	m->rewrites = 0;
 	return m;
 }
 
@@ -973,7 +977,7 @@ static void dev_storm_test(struct kunit *test)
 	msleep(20);
 	for (i = 0; i < d->nvec; i++)
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&d->count[i]), before[i],
-				    "vector %d: a message raised while quiesced arrived after resume", i);
+				    "vector %d: raised while quiesced, arrived after resume", i);
 	writel(E1000E_MSIX_CAUSES, d->mmio + E1000_IMS);
 	dev_expect_coherent(test, d);
 	for (i = 0; i < d->nvec; i++)
@@ -1072,15 +1076,23 @@ static void dev_window_test(struct kunit *test)
  */
 
 static unsigned int stress_cycles = 100;
-module_param(stress_cycles, uint, 0444);
-MODULE_PARM_DESC(stress_cycles, "reset cycles of msix_resync_stress (make stress: 1000)");
-
-/*
- * CPU hotplug (2) is off by default: re-onlining a CPU from this case
- * hangs the guest under TCG (see Documentation/testing.rst, "Stress").
- */
 static unsigned int stress_disturb = 5;
+/*
+ * Built in, the parameters are core parameters (msix_resync_stress_cycles=
+ * on the kernel command line): a module parameter would make
+ * /sys/module/msix_resync_test, and the same test built as a module could
+ * then not be loaded into that kernel (scripts/kunit-insmod.sh does).
+ * CPU hotplug (2) is off by default: re-onlining a CPU from the boot-time
+ * run hangs the guest under TCG (see Documentation/testing.rst, "Stress").
+ */
+#ifdef MODULE
+module_param(stress_cycles, uint, 0444);
 module_param(stress_disturb, uint, 0444);
+#else
+core_param(msix_resync_stress_cycles, stress_cycles, uint, 0444);
+core_param(msix_resync_stress_disturb, stress_disturb, uint, 0444);
+#endif
+MODULE_PARM_DESC(stress_cycles, "reset cycles of the stress case (make stress: 1000)");
 MODULE_PARM_DESC(stress_disturb, "stress disturbers: 1 affinity, 2 CPU hotplug, 4 irq toggle (default 5); 8: control, without the library's calls");
 
 #define STRESS_TOGGLED_VEC	4	/* disabled and enabled by a thread */
@@ -1089,9 +1101,8 @@ struct stress {
 	struct dev_ctx *d;
 	atomic_t stop;		/* the disturbers pause while set */
 	atomic_t idle;		/* disturbers paused */
-	atomic_t epoch;		/* one per stress_go(): a paused disturber
-				 * leaves even if stop is set again before
-				 * it looked */
+	/* one per stress_go(): a paused disturber leaves even if stop is set again */
+	atomic_t epoch;
 	unsigned long affinity, hotplug, toggles;
 	int hotplug_err;
 };
@@ -1161,14 +1172,14 @@ static int stress_hotplug_fn(void *data)
 		}
 		ret = remove_cpu(cpu);
 		if (!ret) {
-			msleep(5);
+			usleep_range(5000, 6000);
 			ret = add_cpu(cpu);
 			if (ret)
 				st->hotplug_err = ret;
 			st->hotplug++;
 		}
 		cpu = cpu + 1 < num_possible_cpus() ? cpu + 1 : 1;
-		msleep(5);
+		usleep_range(5000, 6000);
 	}
 	return 0;
 }

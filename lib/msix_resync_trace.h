@@ -19,9 +19,6 @@
 #ifndef _MSIX_RESYNC_TRACE_ONCE
 #define _MSIX_RESYNC_TRACE_ONCE
 #define MSIX_RESYNC_TP_DEV_FMT "dev=%04x:%02x:%02x.%u"
-#define MSIX_RESYNC_TP_DEV_ARGS						\
-	__entry->domain, __entry->bdf >> 8, PCI_SLOT(__entry->bdf & 0xff), \
-	PCI_FUNC(__entry->bdf & 0xff)
 
 static inline u32 msix_resync_tp_domain(struct pci_dev *pdev)
 {
@@ -58,7 +55,8 @@ TRACE_EVENT(msix_resync_alloc,
 		__entry->entries = entries;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT " mode=%s entries=%u",
-		  MSIX_RESYNC_TP_DEV_ARGS,
+		  __entry->domain, __entry->bdf >> 8,
+		  PCI_SLOT(__entry->bdf & 0xff), PCI_FUNC(__entry->bdf & 0xff),
 		  __print_symbolic(__entry->mode, { 0, "intx" }, { 1, "msi" },
 				   { 2, "msix" }),
 		  __entry->entries)
@@ -81,7 +79,8 @@ DECLARE_EVENT_CLASS(msix_resync_cycle,
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT
 		  " enable=%d maskall=%d -> enable=%d maskall=%d",
-		  MSIX_RESYNC_TP_DEV_ARGS,
+		  __entry->domain, __entry->bdf >> 8,
+		  PCI_SLOT(__entry->bdf & 0xff), PCI_FUNC(__entry->bdf & 0xff),
 		  !!(__entry->ctrl_seen & PCI_MSIX_FLAGS_ENABLE),
 		  !!(__entry->ctrl_seen & PCI_MSIX_FLAGS_MASKALL),
 		  !!(__entry->ctrl_now & PCI_MSIX_FLAGS_ENABLE),
@@ -113,7 +112,8 @@ TRACE_EVENT(msix_resync_resume,
 		__entry->ctrl = ctrl;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT " enable=%d maskall=%d",
-		  MSIX_RESYNC_TP_DEV_ARGS,
+		  __entry->domain, __entry->bdf >> 8,
+		  PCI_SLOT(__entry->bdf & 0xff), PCI_FUNC(__entry->bdf & 0xff),
 		  !!(__entry->ctrl & PCI_MSIX_FLAGS_ENABLE),
 		  !!(__entry->ctrl & PCI_MSIX_FLAGS_MASKALL))
 );
@@ -139,7 +139,8 @@ TRACE_EVENT(msix_resync_error,
 		__entry->ctrl = ctrl;
 	),
 	TP_printk(MSIX_RESYNC_TP_DEV_FMT "%s fn=%s err=%d ctrl=%#06x",
-		  MSIX_RESYNC_TP_DEV_ARGS,
+		  __entry->domain, __entry->bdf >> 8,
+		  PCI_SLOT(__entry->bdf & 0xff), PCI_FUNC(__entry->bdf & 0xff),
 		  __entry->nodev ? "(none)" : "",
 		  __print_symbolic(__entry->fn,
 				   { MSIX_RESYNC_FN_ALLOC, "alloc" },

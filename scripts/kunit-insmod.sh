@@ -59,7 +59,7 @@ log=$OUT/kunit-insmod-$series.log
 timeout 900 qemu-system-x86_64 -accel tcg,thread=single -M q35 -smp 4 -m 1024 -nodefaults \
 	-bios qboot.rom -display none -no-reboot -serial "file:$log" \
 	-kernel "$build/arch/x86/boot/bzImage" -initrd "$base/insmod-initrd.gz" \
-	-append "console=ttyS0 panic=-1 msix_resync_test.stress_cycles=20" \
+	-append "console=ttyS0 panic=-1 msix_resync_stress_cycles=20" \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1 \
 	2>/dev/null || die "QEMU failed or timed out; see $log"
 grep -q KMEMLEAK-END "$log" || die "the guest did not finish; see $log"

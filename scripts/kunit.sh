@@ -45,7 +45,7 @@ rc=0
 	--build_dir="$base/build" --jobs="$(nproc)" \
 	--make_options "CC=ccache gcc" \
 	--kunitconfig="$TOP/kunit/.kunitconfig" "${add[@]}" "${filter[@]}" \
-	--kernel_args "msix_resync_test.stress_cycles=${STRESS_CYCLES:-100}" \
+	--kernel_args "msix_resync_stress_cycles=${STRESS_CYCLES:-100}" \
 	--qemu_args="-M q35 -smp 4 -accel tcg,thread=single -device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1 -trace enable=msix_write_config -trace enable=pci_cfg_write -D $OUT/kunit-$label.qemu-trace.log" \
 	--timeout=3000 --json="$OUT/kunit-$label.json") >"$log" 2>&1 || rc=$?
 grep -E '^\[..:..:..\] (=|\[|Testing complete|Ran |Elapsed)' "$log" | grep -vE '\[PASSED\]' || true

@@ -5,7 +5,7 @@
 Usage: mutate.py TOP WORKDIR
 For each mutant: a copy of the project with the one line changed, then
 the fast layers that apply, in order, until one fails: e2e on 6.12 (4
-vCPUs), e2e on 6.1 (4 vCPUs), the KUnit model suite on 6.12. Prints
+vCPUs), e2e on 6.1 (4 vCPUs), the KUnit model suite on 6.1. Prints
 "mutant N (what): killed by <check>" or "SURVIVED", and last
 "mutants: N killed, M survived".
 """
@@ -64,7 +64,7 @@ def run_kunit(tree, out):
     for f in ('kunit-mutant.json',):
         if os.path.exists(os.path.join(out, f)):
             os.unlink(os.path.join(out, f))
-    subprocess.run(['bash', os.path.join(tree, 'scripts/kunit.sh'), '6.12'],
+    subprocess.run(['bash', os.path.join(tree, 'scripts/kunit.sh'), '6.1'],
                    env=env, capture_output=True, text=True)
     try:
         with open(os.path.join(out, 'kunit-mutant.json')) as f:
@@ -112,7 +112,7 @@ def main():
             print('mutant %d (%s): NOT JUDGED: %s' % (k, what, by), flush=True)
         elif by:
             killed += 1
-            print('mutant %d (%s): killed by %s [%d s]' % (k, what, by, time.time() - t1),
+            print('mutant %d (%s): killed by %s [%d s]' % (k, what, by[:160], time.time() - t1),
                   flush=True)
         else:
             survived += 1
