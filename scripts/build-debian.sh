@@ -16,7 +16,10 @@ out=$MSIX_RESYNC_CACHE/build/$series
 
 step "building against Debian $series ($krel) with W=1 C=2"
 mkdir -p "$out"
-rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
+# By content (-c), without copying mtimes: a file whose content changed
+# gets a new mtime and is rebuilt, even when the source's own mtime is older
+# than the objects (a checkout, or make mutate restoring a file).
+rsync -rlc --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
 	--include '*/' --include 'Kbuild' --include 'Makefile' --include VERSION \
 	--include '*.c' --include '*.h' --exclude '*' "$TOP/" "$out/src/"
 log=$out/build.log

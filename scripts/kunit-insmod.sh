@@ -22,7 +22,7 @@ build=$base/build
 step "building kunit/msix_resync_test.ko out of tree against the $series KUnit kernel"
 oot=$base/oot
 mkdir -p "$oot"
-rsync -a --delete --include '*/' --include Kbuild --include VERSION \
+rsync -rlc --delete --include '*/' --include Kbuild --include VERSION \
 	--include '*.c' --include '*.h' --exclude '*' \
 	"$TOP/include" "$TOP/lib" "$TOP/kunit" "$TOP/Kbuild" "$TOP/VERSION" "$oot/"
 make -C "$build" M="$oot" CONFIG_MSIX_RESYNC_KUNIT_TEST=m modules \
