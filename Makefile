@@ -65,7 +65,7 @@ demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU gue
 kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1 and 6.12 sources, run the suites
 	@scripts/check.sh kunit
 
-stress: deps ## 1000 reset cycles on a 4-vCPU debug kernel (lockdep, KASAN) while the irq core moves, offlines and toggles the vectors, 6.1 and 6.12
+stress: deps ## 1000 reset cycles on a 4-vCPU debug kernel (lockdep, KASAN) while the irq core moves and toggles the vectors, 6.1 and 6.12
 	@scripts/check.sh stress
 
 mutate: deps ## Mutation testing: each mutant of lib/ (tests/mutants.txt) must fail e2e or the KUnit model
