@@ -28,7 +28,7 @@ export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EM
 
 # 1. No drift from lib/.
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; echo "$series ipr: $np passed, $nf failed"' EXIT
 if "$TOP/scripts/kernel-patches.sh" "$series" "$tmp/s" >/dev/null 2>&1 &&
    diff -r "$dir" "$tmp/s" >/dev/null; then
 	pass "the series is what 'make kernel-patches' makes from lib/ now (no drift)"
