@@ -879,6 +879,26 @@ static int dev_fire(struct dev_ctx *d, int v)
 	return atomic_read(&d->count[v]) - before;
 }
 
+/* Save config space, play the backdoor reset, restore config space. */
+static void dev_backdoor_reset(struct dev_ctx *d)
+{
+	pci_save_state(d->pdev);
+	dev_zero_table(d);
+	dev_settle();
+	pci_restore_state(d->pdev);
+}
+
+/* Raise every vector once: one interrupt each, none on those in @masked. */
+static void dev_expect_fires(struct kunit *test, struct dev_ctx *d,
+			     unsigned long masked)
+{
+	int i;
+
+	for (i = 0; i < d->nvec; i++)
+		KUNIT_EXPECT_EQ_MSG(test, dev_fire(d, i), masked & BIT(i) ? 0 : 1,
+				    "vector %d", i);
+}
+
 /*
  * Device, MSI core and irq core agree, the vectors in @masked (a bit per
  * vector) are masked and no other; entries hold the cached messages.
@@ -923,7 +943,7 @@ static void dev_cycle_atomic_test(struct kunit *test)
 	struct msix_resync *rs = msix_resync_alloc(d->pdev, GFP_KERNEL);
 	static DEFINE_SPINLOCK(lock);
 	unsigned long flags;
-	int i, ret;
+	int ret;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rs));
 	spin_lock_irqsave(&lock, flags);
@@ -931,10 +951,7 @@ static void dev_cycle_atomic_test(struct kunit *test)
 	spin_unlock_irqrestore(&lock, flags);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 
-	pci_save_state(d->pdev);
-	dev_zero_table(d);
-	dev_settle();
-	pci_restore_state(d->pdev);
+	dev_backdoor_reset(d);
 
 	spin_lock_irqsave(&lock, flags);
 	ret = msix_resync_resume(rs);
@@ -943,9 +960,7 @@ static void dev_cycle_atomic_test(struct kunit *test)
 	msix_resync_free(rs);
 
 	dev_expect_coherent(test, d);
-	for (i = 0; i < d->nvec; i++)
-		KUNIT_EXPECT_EQ_MSG(test, dev_fire(d, i), i == DEV_MASKED_VEC ? 0 : 1,
-				    "vector %d", i);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC));
 }
 
 /*
@@ -980,9 +995,7 @@ static void dev_storm_test(struct kunit *test)
 				    "vector %d: raised while quiesced, arrived after resume", i);
 	writel(E1000E_MSIX_CAUSES, d->mmio + E1000_IMS);
 	dev_expect_coherent(test, d);
-	for (i = 0; i < d->nvec; i++)
-		KUNIT_EXPECT_EQ_MSG(test, dev_fire(d, i), i == DEV_MASKED_VEC ? 0 : 1,
-				    "vector %d", i);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC));
 }
 
 static void dev_order_test(struct kunit *test)
@@ -1015,23 +1028,17 @@ static void dev_stale_test(struct kunit *test)
 {
 	struct dev_ctx *d = dev_get(test);
 	struct msix_resync *rs = msix_resync_alloc(d->pdev, GFP_KERNEL);
-	int i;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rs));
 	dev_free_vectors(d);
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ESTALE);
 	KUNIT_ASSERT_EQ(test, dev_setup_vectors(d, DEV_NVEC), 0);
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), 0);
-	pci_save_state(d->pdev);
-	dev_zero_table(d);
-	dev_settle();
-	pci_restore_state(d->pdev);
+	dev_backdoor_reset(d);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
 	msix_resync_free(rs);
 	dev_expect_coherent(test, d);
-	for (i = 0; i < d->nvec; i++)
-		KUNIT_EXPECT_EQ_MSG(test, dev_fire(d, i), i == DEV_MASKED_VEC ? 0 : 1,
-				    "vector %d", i);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC));
 }
 
 /*
@@ -1045,7 +1052,6 @@ static void dev_window_test(struct kunit *test)
 	struct msix_resync *rs = msix_resync_alloc(d->pdev, GFP_KERNEL);
 	unsigned int irq1 = pci_irq_vector(d->pdev, 1);
 	unsigned int irq2 = pci_irq_vector(d->pdev, 2);
-	int i;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rs));
 	if (num_online_cpus() < 2)
@@ -1054,16 +1060,11 @@ static void dev_window_test(struct kunit *test)
 	irq_set_status_flags(irq1, IRQ_DISABLE_UNLAZY);
 	disable_irq(irq1);
 	KUNIT_EXPECT_EQ(test, irq_set_affinity(irq2, cpumask_of(cpumask_last(cpu_online_mask))), 0);
-	pci_save_state(d->pdev);
-	dev_zero_table(d);
-	dev_settle();
-	pci_restore_state(d->pdev);
+	dev_backdoor_reset(d);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
 	msix_resync_free(rs);
 	dev_expect_masks(test, d, BIT(DEV_MASKED_VEC) | BIT(1));
-	for (i = 0; i < d->nvec; i++)
-		KUNIT_EXPECT_EQ_MSG(test, dev_fire(d, i),
-				    i == DEV_MASKED_VEC || i == 1 ? 0 : 1, "vector %d", i);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC) | BIT(1));
 	enable_irq(irq1);
 	irq_clear_status_flags(irq1, IRQ_DISABLE_UNLAZY);
 	irq_set_affinity(irq2, cpu_online_mask);
@@ -1264,10 +1265,7 @@ static void dev_stress_test(struct kunit *test)
 		if (!(stress_disturb & 8))
 			errors += !!msix_resync_quiesce(rs);
 		local_irq_restore(flags);
-		pci_save_state(d->pdev);
-		dev_zero_table(d);
-		dev_settle();
-		pci_restore_state(d->pdev);
+		dev_backdoor_reset(d);
 		local_irq_save(flags);
 		if (!(stress_disturb & 8))
 			errors += !!msix_resync_resume(rs);

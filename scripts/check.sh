@@ -45,7 +45,7 @@ tally() {
 # The harness checks itself: each synthetic checker output below must turn
 # its layer red (and the good one must not).
 do_selftest() {
-	local good crash nosum rc1 few got
+	local good crash nosum few got out rc min want what
 	good=$(printf 'PASS a\nPASS b\nx: 2 passed, 0 failed')
 	crash=$(printf 'PASS a\nTraceback (most recent call last):\nKeyError: 1')
 	nosum=$(printf 'PASS a\nPASS b')
@@ -54,21 +54,21 @@ do_selftest() {
 		(MIN[selftest]=$3; passed=0; failed=0
 		 tally "$1" selftest x "$2" >/dev/null; echo "$failed")
 	}
-	got=$(selftest_one "$good" 0 2)
-	[ "$got" = 0 ] && pass "harness: a checker that finished with its summary is green" ||
-		fail "harness: a good checker output turned red ($got)"
-	got=$(selftest_one "$crash" 1 1)
-	[ "$got" = 1 ] && pass "harness: a checker that crashed after its PASS lines turns its layer red" ||
-		fail "harness: a crashed checker did not turn red ($got)"
-	got=$(selftest_one "$nosum" 0 1)
-	[ "$got" = 1 ] && pass "harness: a checker that printed no summary turns its layer red" ||
-		fail "harness: a checker without summary did not turn red ($got)"
-	got=$(selftest_one "$good" 3 1)
-	[ "$got" = 1 ] && pass "harness: a checker that exited non-zero without FAIL turns its layer red" ||
-		fail "harness: a non-zero exit without FAIL did not turn red ($got)"
-	got=$(selftest_one "$few" 0 5)
-	[ "$got" = 1 ] && pass "harness: a checker that ran fewer checks than the minimum turns its layer red" ||
-		fail "harness: too few checks did not turn red ($got)"
+	# OUTPUT RC MINIMUM FAILS-WANTED WHAT
+	while IFS='|' read -r out rc min want what; do
+		got=$(selftest_one "${!out}" "$rc" "$min")
+		if [ "$got" = "$want" ]; then
+			pass "harness: $what"
+		else
+			fail "harness: $what: tally added $got FAIL lines, want $want"
+		fi
+	done <<-'CASES'
+	good|0|2|0|a checker that finished with its summary is green
+	crash|1|1|1|a checker that crashed after its PASS lines turns its layer red
+	nosum|0|1|1|a checker that printed no summary turns its layer red
+	good|3|1|1|a checker that exited non-zero without FAIL turns its layer red
+	few|0|5|1|a checker that ran fewer checks than the minimum turns its layer red
+	CASES
 }
 
 SOURCES="lib/api.c lib/core.c lib/msix_resync_core.h lib/msix_resync_trace.h
