@@ -24,7 +24,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit stress mutate kernel-patches ipr vfio-repro bench check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro bench check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -65,11 +65,14 @@ demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU gue
 kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1 and 6.12 sources, run the suites
 	@scripts/check.sh kunit
 
-stress: deps ## 1000 reset cycles on a 4-vCPU debug kernel (lockdep, KASAN) while the irq core moves and toggles the vectors, 6.1 and 6.12
+stress: deps ## 1000 reset cycles on a 4-vCPU debug kernel (lockdep, KASAN) while the irq core moves vectors, CPUs go offline and online (managed vectors shut down) and an irq is toggled, 6.1 and 6.12
 	@scripts/check.sh stress
 
 mutate: deps ## Mutation testing: each mutant of lib/ (tests/mutants.txt) must fail e2e or the KUnit model
 	@scripts/mutate.sh
+
+mutate-ipr: deps ## Mutation testing of the ipr series: each mutant (tests/ipr-mutants.txt) must fail ipr's KUnit suite on 6.12
+	@python3 tests/mutate_ipr.py $(CURDIR) 6.12
 
 kernel-patches: deps ## Regenerate drivers-ipr-patch/6.1 and 6.12 (patch 1 from lib/)
 	@for s in $(SERIES); do scripts/kernel-patches.sh $$s || exit 1; done

@@ -11,7 +11,7 @@ set -euo pipefail
 series=${1:?usage: build-debian.sh SERIES}
 root=$("$TOP/scripts/fetch-debian.sh" kernel "$series")
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
-kdir=$root/usr/src/linux-headers-$krel
+kdir=$(kdir "$series" "$root")
 out=$MSIX_RESYNC_CACHE/build/$series
 
 step "building against Debian $series ($krel) with W=1 C=2"
@@ -24,7 +24,7 @@ rsync -rlc --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
 	--include '*.c' --include '*.h' --exclude '*' "$TOP/" "$out/src/"
 log=$out/build.log
 # C=2 checks every file, not only those rebuilt.
-if ! make -C "$kdir" M="$out/src" W=1 C=2 \
+if ! kmake "$series" -C "$kdir" M="$out/src" W=1 C=2 \
 	CONFIG_MSIX_RESYNC=m CONFIG_MSIX_RESYNC_E2E_TEST=m \
 	CONFIG_MSIX_RESYNC_BENCH=m CONFIG_MSIX_RESYNC_VFIO_TEST=m \
 	modules >"$log" 2>&1; then

@@ -16,7 +16,7 @@ t0=$(date +%s)
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # Each checker's minimum number of checks (README, "What make check runs").
-declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=28 [kunit]=4 [ipr-kunit]=7 [kunit-insmod]=3
+declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=28 [kunit]=4 [ipr-kunit]=13 [kunit-insmod]=3
 	[stress]=5)
 
 # tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
@@ -269,6 +269,11 @@ do_kunit() {
 			res=$(python3 "$TOP/tests/kunit_results.py" --insmod "$s" \
 				"$OUT/kunit-insmod-$s.log" 2>&1)
 			tally "$res" kunit-insmod "$s" $?
+			# its stress case: 100 cycles with CPU hotplug
+			res=$(cd "$TOP/tests" && python3 stress_check.py "$s-insmod" 100 \
+				"$OUT/kunit-insmod-$s.log" --after INSMOD-BEGIN --hotplug 2>&1)
+			tally "$res" stress "$s-insmod" $?
+			echo "$res" | grep -E '^[^ ]+: cycles='
 		else
 			fail "$s kunit by insmod: no run (see $OUT/kunit-insmod-$s.log)"
 		fi
@@ -276,15 +281,14 @@ do_kunit() {
 	done
 }
 
-do_stress() {	# 1000 cycles of the stress case alone, on each kernel
+do_stress() {	# 1000 cycles of the stress case with CPU hotplug, on each kernel
 	local s res
 	for s in $SERIES; do
-		rm -f "$OUT/kunit-stress-$s".{json,log,guest.log,qemu-trace.log}
-		STRESS_CYCLES=${STRESS_CYCLES:-1000} KUNIT_LABEL=stress-$s \
-			KUNIT_FILTER='msix_resync_device.dev_stress_test' \
-			"$TOP/scripts/kunit.sh" "$s" || info "kunit.py failed; log: $OUT/kunit-stress-$s.log"
+		step "stress on $s: ${STRESS_CYCLES:-1000} cycles, 4 vCPUs, affinity + CPU hotplug + irq toggling"
+		rm -f "$OUT/stress-$s".{log,build.log}
+		"$TOP/scripts/stress.sh" "$s" || info "stress.sh failed on $s"
 		res=$(cd "$TOP/tests" && python3 stress_check.py "$s" "${STRESS_CYCLES:-1000}" \
-			"$OUT/kunit-stress-$s.guest.log" 2>&1)
+			"$OUT/stress-$s.log" --after STRESS-BEGIN --hotplug 2>&1)
 		tally "$res" stress "$s" $?
 		echo "$res" | grep -E '^[^ ]+: cycles='
 	done

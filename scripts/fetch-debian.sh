@@ -50,6 +50,19 @@ download() {	# download + unpack packages not yet unpacked
 
 case $what in
 kernel)
+	if [ "$series" = 7.2 ]; then
+		# sid's kernel, installed in the sid chroot: its headers'
+		# programs want sid's libc (kmake runs make in there).
+		chroot=$("$TOP/scripts/sid-chroot.sh")
+		image=$("$TOP/scripts/sid-chroot.sh" run apt-cache depends "$(meta_image "$series")" |
+			awk '/^ *\|?Depends: linux-image-/ { print $2; exit }')
+		[ -n "$image" ] || die "cannot resolve $(meta_image "$series") in the sid chroot"
+		krel=${image#linux-image-}
+		"$TOP/scripts/sid-chroot.sh" "$image" "linux-headers-$krel" >/dev/null
+		echo "$krel" > "$dest/krel"
+		echo "$chroot"
+		exit 0
+	fi
 	image=$(resolve "$(meta_image "$series" "$flavour")")
 	krel=${image#linux-image-}
 	if [ ! -e "$dest/debs/$image.unpacked" ]; then
@@ -89,11 +102,16 @@ tree)
 	tree=$dest/linux-tree
 	if [ ! -e "$tree/.done" ]; then
 		step "fetching Debian linux-source-$series (whole tree)"
-		download "linux-source-$series"
+		if [ "$series" = 7.2 ]; then
+			# sid's: installed in the sid chroot
+			tarball=$("$TOP/scripts/sid-chroot.sh" "linux-source-$series")/usr/src/linux-source-$series.tar.xz
+		else
+			download "linux-source-$series"
+			tarball=$dest/root/usr/src/linux-source-$series.tar.xz
+		fi
 		rm -rf "$tree" && mkdir -p "$tree"
 		info "extracting linux-source-$series.tar.xz (about a minute)"
-		tar -xJf "$dest/root/usr/src/linux-source-$series.tar.xz" -C "$tree" \
-			--strip-components=1
+		tar -xJf "$tarball" -C "$tree" --strip-components=1
 		touch "$tree/.done"
 	fi
 	echo "$tree"

@@ -85,6 +85,9 @@ for p in $patches; do
 	case $p in
 	# TRACE_EVENT() layout, as in include/trace/events/*.h
 	0001-*) ignore="--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT" ;;
+	# the Fixes: tag names an upstream commit; Debian's linux-source has
+	# no git history to look it up in (checked by hand: 5512c5eaf533)
+	0002-*) ignore="--ignore UNKNOWN_COMMIT_ID" ;;
 	# Scsi_Host is the SCSI midlayer's type name
 	0004-*) ignore="--ignore CAMELCASE" ;;
 	esac
@@ -98,7 +101,7 @@ done
 kodir=$("$TOP/scripts/build-debian.sh" "$series" 2>/dev/null) || { fail "library build"; exit 0; }
 root=$("$TOP/scripts/fetch-debian.sh" kernel "$series")
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
-kdir=$root/usr/src/linux-headers-$krel
+kdir=$(kdir "$series" "$root")
 warnings() {	# the W=1 and sparse messages, without line numbers
 	grep -E '(warning|error):' "$1" | sed -E 's/^[^ ]*:[0-9]+:([0-9]+:)? //' | sort -u
 }
@@ -110,7 +113,7 @@ for v in stock patched; do
 	cp "$from/drivers/scsi/ipr.c" "$from/drivers/scsi/ipr.h" "$d/"
 	printf 'obj-m := ipr.o\nccflags-y += -I%s/include -DCONFIG_MSIX_RESYNC_MODULE=1\n' \
 		"$TOP" > "$d/Kbuild"
-	make -C "$kdir" M="$d" W=1 C=2 KBUILD_EXTRA_SYMBOLS="$kodir/Module.symvers" \
+	kmake "$series" -C "$kdir" M="$d" W=1 C=2 KBUILD_EXTRA_SYMBOLS="$kodir/Module.symvers" \
 		modules >"$d/build.log" 2>&1
 	echo $? > "$d/rc"
 done

@@ -63,12 +63,19 @@ for p in "$src"/000[2-9]-*.patch; do
 done
 
 tmp=$w/.out
-g format-patch -q --no-signature --cover-letter -o "$tmp" base..HEAD
-python3 - "$tmp"/0000-cover-letter.patch "$TOP/drivers-ipr-patch/cover-letter.txt" "$series" <<'PY'
+g format-patch -q --no-signature --cover-letter --base=base -o "$tmp" base..HEAD
+maint=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+	--no-tree "$tmp"/000[1-9]-*.patch) || die "get_maintainer.pl failed"
+version=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p;s/^SUBLEVEL = //p' "$pristine/Makefile" |
+	paste -sd.)
+python3 - "$tmp"/0000-cover-letter.patch "$TOP/drivers-ipr-patch/cover-letter.txt" "$series" \
+	"$maint" "$version" <<'PY'
 import sys
-path, tpl, series = sys.argv[1:4]
+path, tpl, series, maint, version = sys.argv[1:6]
 s = open(path).read()
-lines = open(tpl).read().split('\n')
+tpl = open(tpl).read().replace('@SERIES@', series).replace('@VERSION@', version)
+tpl = tpl.replace('@MAINTAINERS@', maint)
+lines = tpl.split('\n')
 subject, body = lines[0], '\n'.join(lines[1:]).strip('\n')
 s = s.replace('*** SUBJECT HERE ***', subject + ' (Linux %s)' % series)
 s = s.replace('*** BLURB HERE ***', body)

@@ -10,7 +10,8 @@
 #
 # STRESS_CYCLES sets the stress case's cycles (default 100), STRESS_DISTURB
 # its disturbers (default 5: affinity and irq toggling; 7 adds CPU hotplug,
-# which hangs here, see Documentation/testing.rst); KUNIT_FILTER
+# which hangs in this boot-time run: scripts/stress.sh runs it from a
+# module, see Documentation/testing.rst); KUNIT_FILTER
 # a kunit.py --filter_glob; KUNIT_LABEL the result files' name (SERIES).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +31,8 @@ fi
 # msix-resync and the ipr series, as a guest-kernel builder applies them
 "$TOP/scripts/kernel-patches.sh" "$series" "$base/series" >/dev/null
 "$TOP/scripts/apply-series.sh" "$wt" "$pristine" "$base/series"
+# make mutate-ipr: one line of the patched tree changed (tests/mutate_ipr.py)
+[ -z "${KUNIT_MUTANT:-}" ] || python3 "$TOP/tests/mutate_ipr.py" --apply "$wt" "$KUNIT_MUTANT"
 
 export CCACHE_DIR=$MSIX_RESYNC_CACHE/ccache
 add=()
@@ -43,10 +46,21 @@ filter=()
 step "kunit.py run, Debian linux-source-$series, 4 vCPUs (build cached in $base/build)"
 log=$OUT/kunit-$label.log
 rc=0
-(cd "$wt" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-	--build_dir="$base/build" --jobs="$(nproc)" \
-	--make_options "CC=ccache gcc" \
-	--kunitconfig="$TOP/kunit/.kunitconfig" "${add[@]}" "${filter[@]}" \
+run=(run --jobs="$(nproc)" --make_options "CC=ccache gcc"
+     --kunitconfig="$TOP/kunit/.kunitconfig" "${add[@]}")
+if [ "$series" = 7.2 ]; then
+	# sid's kernel wants sid's gcc: built in the sid chroot (the cache and
+	# the project are at the same paths in there); the host's QEMU runs it
+	"$TOP/scripts/sid-chroot.sh" ccache >/dev/null
+	cmd=$(printf '%q ' python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
+		--build_dir="$base/build" "${run[@]:1}")
+	"$TOP/scripts/sid-chroot.sh" run sh -c "cd $(printf %q "$wt") && CCACHE_DIR=$(printf %q "$CCACHE_DIR") $cmd" \
+		>"$log.build" 2>&1 || { cat "$log.build" >"$log"; rc=1; }
+	grep -E '^\[..:..:..\] (Elapsed|Building|Configuring)' "$log.build" || true
+	run=(exec)
+fi
+[ $rc -ne 0 ] || (cd "$wt" && python3 tools/testing/kunit/kunit.py "${run[@]}" --arch=x86_64 \
+	--build_dir="$base/build" "${filter[@]}" \
 	--kernel_args "msix_resync_stress_cycles=${STRESS_CYCLES:-100} msix_resync_stress_disturb=${STRESS_DISTURB:-5}" \
 	--qemu_args="-M q35 -smp 4 -accel tcg,thread=single -device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1 -trace enable=msix_write_config -trace enable=pci_cfg_write -D $OUT/kunit-$label.qemu-trace.log" \
 	--timeout=3000 --json="$OUT/kunit-$label.json") >"$log" 2>&1 || rc=$?

@@ -12,8 +12,31 @@ SERIES="6.1 6.12"
 meta_image() {
 	local flavour=cloud-amd64 series=
 	[ "${2:-cloud}" = generic ] && flavour=amd64
-	[ "$1" = 6.1 ] || series=$1-	# 6.1 is bookworm's default kernel
+	case $1 in
+	6.1|7.2) ;;	# bookworm's and sid's default kernels
+	*) series=$1- ;;
+	esac
 	echo "linux-image-$series$flavour"
+}
+
+# kdir SERIES ROOT: the headers' build directory, as kmake sees it.
+kdir() {
+	local krel
+	krel=$(cat "$MSIX_RESYNC_CACHE/debian/$1/krel")
+	if [ "$1" = 7.2 ]; then echo "/usr/src/linux-headers-$krel"; else echo "$2/usr/src/linux-headers-$krel"; fi
+}
+
+# kmake SERIES MAKE-ARGS...: make against a series' headers; sid's (7.2)
+# in the sid chroot, with sid's gcc (paths under the cache and the
+# project are the same in there).
+kmake() {
+	local series=$1
+	shift
+	if [ "$series" = 7.2 ]; then
+		"$TOP/scripts/sid-chroot.sh" run make "$@"
+	else
+		make "$@"
+	fi
 }
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
