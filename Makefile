@@ -9,6 +9,7 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 SERIES ?= 6.1 6.12
+IPR_SERIES ?= 6.1 6.12 7.2
 OUT ?= $(CURDIR)/out
 export MSIX_RESYNC_CACHE ?= $(HOME)/.cache/msix-resync
 
@@ -74,10 +75,10 @@ mutate: deps ## Mutation testing: each mutant of lib/ (tests/mutants.txt) must f
 mutate-ipr: deps ## Mutation testing of the ipr series: each mutant (tests/ipr-mutants.txt) must fail ipr's KUnit suite on 6.12
 	@python3 tests/mutate_ipr.py $(CURDIR) 6.12
 
-kernel-patches: deps ## Regenerate drivers-ipr-patch/6.1 and 6.12 (patch 1 from lib/)
-	@for s in $(SERIES); do scripts/kernel-patches.sh $$s || exit 1; done
+kernel-patches: deps ## Regenerate drivers-ipr-patch/6.1, 6.12 and 7.2 (patch 1 from lib/)
+	@for s in $(IPR_SERIES); do scripts/kernel-patches.sh $$s || exit 1; done
 
-ipr: deps ## The ipr series: git am + quilt on pristine sources, checkpatch, out-of-tree ipr.ko
+ipr: deps ## The ipr series for 6.1, 6.12 and 7.2: git am + quilt on pristine sources, checkpatch, out-of-tree ipr.ko
 	@scripts/check.sh ipr
 
 vfio-repro: deps ## Nested VFIO: seed failure and cure, R1/R2 resets x H1/H0 hosts, L2 6.12 and 6.1

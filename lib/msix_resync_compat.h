@@ -23,10 +23,10 @@
  */
 #ifdef KUNIT_CASE_PARAM_WITH_INIT
 #define MSIX_RESYNC_GEN_PARAMS(name) \
-	const void *name(struct kunit *test, const void *prev, char *desc)
+	const void *(name)(struct kunit *test, const void *prev, char *desc)
 #else
 #define MSIX_RESYNC_GEN_PARAMS(name) \
-	const void *name(const void *prev, char *desc)
+	const void *(name)(const void *prev, char *desc)
 #endif
 
 #endif /* _MSIX_RESYNC_COMPAT_H */

@@ -7,6 +7,8 @@ export MSIX_RESYNC_CACHE TOP
 
 # The Debian kernels we support: series -> metapackages.
 SERIES="6.1 6.12"
+# The ipr series also exists for sid's Linux 7.2 (built in a sid chroot).
+IPR_SERIES="6.1 6.12 7.2"
 # meta_image SERIES [FLAVOUR]: FLAVOUR cloud (the default: our guests) or
 # generic (amd64: has the 9p and every vfio module, for the nested VFIO host).
 meta_image() {
