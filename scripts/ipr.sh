@@ -111,7 +111,7 @@ for v in stock patched; do
 	from=$pristine
 	[ $v = patched ] && from=$gt
 	cp "$from/drivers/scsi/ipr.c" "$from/drivers/scsi/ipr.h" "$d/"
-	printf 'obj-m := ipr.o\nccflags-y += -I%s/include -DCONFIG_MSIX_RESYNC_MODULE=1\n' \
+	printf 'obj-m := ipr.o\nccflags-y += -I%s/include\n' \
 		"$TOP" > "$d/Kbuild"
 	kmake "$series" -C "$kdir" M="$d" W=1 C=2 KBUILD_EXTRA_SYMBOLS="$kodir/Module.symvers" \
 		modules >"$d/build.log" 2>&1

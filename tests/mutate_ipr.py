@@ -3,8 +3,8 @@
 """make mutate-ipr: does each mutant of the ipr series (tests/ipr-mutants.txt)
 fail ipr's KUnit suite or its QEMU-trace verdicts?
 
-Usage: mutate_ipr.py TOP SERIES
-       mutate_ipr.py --apply TREE 'file :: nth :: old :: new'   (kunit.sh)
+Usage: [MUTANTS=N,...] mutate_ipr.py TOP SERIES
+       mutate_ipr.py --apply TREE 'file :: nth :: old :: new [;; ...]'   (kunit.sh)
 First the series as it is (the control: the same verdict must pass), then
 each mutant: scripts/kunit.sh SERIES with KUNIT_FILTER=ipr_reset and
 KUNIT_MUTANT set, which changes the line in the KUnit kernel's tree after
@@ -28,6 +28,12 @@ def parse(spec):
 
 
 def apply(tree, spec):
+    """One mutant: one or more changes, separated by ' ;; '."""
+    for change in spec.split(' ;; '):
+        apply_one(tree, change)
+
+
+def apply_one(tree, spec):
     path, nth, old, new = parse(spec)
     full = os.path.join(tree, path)
     with open(full) as f:
@@ -96,6 +102,7 @@ def main():
         apply(sys.argv[2], sys.argv[3])
         return 0
     top, series = sys.argv[1], sys.argv[2]
+    only = [int(x) for x in os.environ.get('MUTANTS', '').split(',') if x]  # MUTANTS=4,6
     out = os.path.join(top, 'out')
     os.makedirs(out, exist_ok=True)
     mutants = []
@@ -112,6 +119,8 @@ def main():
         return 1
     killed = survived = 0
     for n, (spec, what) in enumerate(mutants, 1):
+        if only and n not in only:
+            continue
         why = run(top, series, out, 'mutant-ipr', spec)
         if why:
             killed += 1

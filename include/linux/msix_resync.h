@@ -31,7 +31,13 @@
 struct pci_dev;
 struct msix_resync;
 
-#if IS_ENABLED(CONFIG_MSIX_RESYNC)
+/*
+ * Declared whenever the library can exist (PCI_MSI): a driver that uses it
+ * without building or linking it gets a link or modpost "undefined"
+ * error, never a silent stub. In tree, a user selects MSIX_RESYNC; out of
+ * tree, it builds against the library's Module.symvers.
+ */
+#ifdef CONFIG_PCI_MSI
 struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp);
 void msix_resync_free(struct msix_resync *rs);
 int msix_resync_quiesce(struct msix_resync *rs);
@@ -41,11 +47,19 @@ int msix_resync_reset(struct pci_dev *pdev,
 		      int (*reset)(struct pci_dev *pdev, void *data),
 		      void *data);
 #else
-/* Without the library (no PCI_MSI): nothing to resync. */
+/*
+ * Without PCI_MSI no device uses MSI-X, and the library's functions do
+ * what they do on a device in INTx mode: a valid state, calls that
+ * succeed and write nothing.
+ */
+#include <linux/pci.h>
+#include <linux/slab.h>
+
 static inline struct msix_resync *msix_resync_alloc(struct pci_dev *pdev,
 						    gfp_t gfp)
 {
-	return ERR_PTR(-EOPNOTSUPP);
+	/* not NULL, not an error, never dereferenced (as for kmalloc(0)) */
+	return pdev ? (struct msix_resync *)ZERO_SIZE_PTR : ERR_PTR(-EINVAL);
 }
 
 static inline void msix_resync_free(struct msix_resync *rs)
@@ -54,24 +68,31 @@ static inline void msix_resync_free(struct msix_resync *rs)
 
 static inline int msix_resync_quiesce(struct msix_resync *rs)
 {
-	return -EOPNOTSUPP;
+	return rs ? 0 : -EINVAL;
 }
 
 static inline int msix_resync_resume(struct msix_resync *rs)
 {
-	return -EOPNOTSUPP;
+	return rs ? 0 : -EINVAL;
 }
 
 static inline int msix_resync_cancel(struct msix_resync *rs)
 {
-	return -EOPNOTSUPP;
+	return rs ? 0 : -EINVAL;
 }
 
 static inline int msix_resync_reset(struct pci_dev *pdev,
 				    int (*reset)(struct pci_dev *pdev, void *data),
 				    void *data)
 {
-	return reset ? reset(pdev, data) : -EINVAL;
+	int ret;
+
+	if (!pdev || !reset)
+		return -EINVAL;
+	pci_save_state(pdev);
+	ret = reset(pdev, data);
+	pci_restore_state(pdev);
+	return ret;
 }
 #endif
 
