@@ -63,7 +63,7 @@ check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest
 	@scripts/demo.sh
 
-kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1 and 6.12 sources, run the suites
+kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1, 6.12 and 7.2 sources (7.2 in a sid chroot), run the suites
 	@scripts/check.sh kunit
 
 stress: deps ## 1000 reset cycles on a 4-vCPU debug kernel (lockdep, KASAN) while the irq core moves vectors, CPUs go offline and online (managed vectors shut down) and an irq is toggled, 6.1 and 6.12

@@ -242,9 +242,9 @@ do_help() {
 	fi
 }
 
-do_kunit() {
+do_kunit() {	# do_kunit [SERIES...]: the KUnit layers (default: $SERIES)
 	local s res t0k
-	for s in $SERIES; do
+	for s in ${@:-$SERIES}; do
 		t0k=$(date +%s)
 		# This run's results only: a failed build must not leave the
 		# last run's files to be judged.
@@ -332,7 +332,7 @@ dkms) do_dkms ;;
 docs) do_docs ;;
 help) do_help ;;
 selftest) do_selftest ;;
-kunit) do_kunit ;;
+kunit) do_kunit $KUNIT_SERIES ;;
 stress) do_stress ;;
 ipr) do_ipr ;;
 vfio) do_vfio check ;;

@@ -28,7 +28,7 @@ rsync -rlc --delete --include '*/' --include Kbuild --include VERSION \
 # The stress case with CPU hotplug, 100 cycles: compiled-in defaults, as
 # 6.1 runs the suites before insmod's parameters are parsed (stress.sh).
 rm -f "$oot/kunit/msix_resync_test.o"
-make -C "$build" M="$oot" CONFIG_MSIX_RESYNC_KUNIT_TEST=m \
+kmake "$series" -C "$build" M="$oot" CONFIG_MSIX_RESYNC_KUNIT_TEST=m \
 	MSIXR_STRESS_CYCLES=100 MSIXR_STRESS_DISTURB=7 modules \
 	>"$OUT/kunit-insmod-$series.build.log" 2>&1 ||
 	{ cat "$OUT/kunit-insmod-$series.build.log"; die "out-of-tree build failed"; }

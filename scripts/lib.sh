@@ -9,6 +9,9 @@ export MSIX_RESYNC_CACHE TOP
 SERIES="6.1 6.12"
 # The ipr series also exists for sid's Linux 7.2 (built in a sid chroot).
 IPR_SERIES="6.1 6.12 7.2"
+# make kunit: also 7.2 (make check runs $SERIES, a 7.2 KUnit kernel built
+# cold takes about 15 minutes more)
+KUNIT_SERIES=${KUNIT_SERIES:-"6.1 6.12 7.2"}
 # meta_image SERIES [FLAVOUR]: FLAVOUR cloud (the default: our guests) or
 # generic (amd64: has the 9p and every vfio module, for the nested VFIO host).
 meta_image() {

@@ -44,7 +44,7 @@ rsync -rlc --delete --include '*/' --include Kbuild --include VERSION \
 	"$TOP/include" "$TOP/lib" "$TOP/kunit" "$TOP/Kbuild" "$TOP/VERSION" "$oot/"
 # The defaults are compiled in: force the object to be rebuilt.
 rm -f "$oot/kunit/msix_resync_test.o"
-make -C "$build" M="$oot" CONFIG_MSIX_RESYNC_KUNIT_TEST=m \
+kmake "$series" -C "$build" M="$oot" CONFIG_MSIX_RESYNC_KUNIT_TEST=m \
 	MSIXR_STRESS_CYCLES="$cycles" MSIXR_STRESS_DISTURB="$disturb" modules \
 	>"$OUT/stress-$series.build.log" 2>&1 ||
 	{ cat "$OUT/stress-$series.build.log"; die "out-of-tree build failed"; }
