@@ -5,16 +5,20 @@
 # Files are replaced, never written in place, so a tree of hard links to
 # a pristine tree (cp -al) stays safe. Unchanged files keep their mtime.
 #
-#   intree.sh TREE [--upstream]
+#   intree.sh TREE [--upstream [KERNEL-SOURCE]]
 #
 # --upstream (the kernel patch series): leave out the Kbuild lines of the
 # project's own test and benchmark objects (tests/, bench/), which are not
-# part of the submission; the KUnit suite stays.
+# part of the submission; the KUnit suite stays. And, as code merged into
+# one kernel is written for that kernel, no compat header: its macros are
+# replaced by what that kernel wants, read off KERNEL-SOURCE (a whole
+# tree of the same version; default TREE).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-tree=${1:?usage: intree.sh TREE [--upstream]}
+tree=${1:?usage: intree.sh TREE [--upstream [KERNEL-SOURCE]]}
 upstream=${2:-}
+ksrc=${3:-$tree}
 dest=$tree/drivers/pci/msix_resync
 mkdir -p "$dest/lib" "$dest/kunit" "$tree/include/linux"
 rsync -c "$TOP/Kconfig" "$TOP/VERSION" "$dest/"
@@ -29,8 +33,35 @@ if [ "$upstream" = --upstream ]; then
 else
 	rsync -c "$TOP/Kbuild" "$dest/"
 fi
-rsync -c "$TOP"/lib/*.c "$TOP"/lib/*.h "$dest/lib/"
-rsync -c "$TOP/kunit/msix_resync_test.c" "$TOP/kunit/e1000e_msix.h" "$dest/kunit/"
+if [ "$upstream" = --upstream ]; then
+	rsync -c --exclude msix_resync_compat.h "$TOP"/lib/*.c "$TOP"/lib/*.h "$dest/lib/"
+	rm -f "$dest/lib/msix_resync_compat.h"
+	# lib/msix_resync_compat.h resolved for this kernel
+	ver=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p' "$ksrc/Makefile" | paste -sd' ')
+	[ -n "$ver" ] || die "no kernel version in $ksrc/Makefile"
+	# shellcheck disable=SC2086
+	set -- $ver
+	ns=EXPORTED_FOR_KUNIT_TESTING
+	[ $(($1 * 1000 + $2)) -ge 6013 ] && ns="\"$ns\""
+	gen='const void *\1(const void *prev, char *desc)'
+	grep -q 'define KUNIT_CASE_PARAM_WITH_INIT' "$ksrc/include/kunit/test.h" &&
+		gen='const void *\1(struct kunit *test, const void *prev, char *desc)'
+	sed -e '/#include "..\/lib\/msix_resync_compat.h"/d' \
+		-e "s/^MSIX_RESYNC_IMPORT_KUNIT_NS();/MODULE_IMPORT_NS($ns);/" \
+		-e "s/MSIX_RESYNC_GEN_PARAMS(\([a-z_]*\))/$gen/" \
+		"$TOP/kunit/msix_resync_test.c" > "$dest/kunit/msix_resync_test.c.new"
+	! grep -n 'MSIX_RESYNC_[A-Z_]*(\|msix_resync_compat' "$dest/kunit/msix_resync_test.c.new" ||
+		die "intree.sh: a compat macro is left in the KUnit test"
+	if cmp -s "$dest/kunit/msix_resync_test.c.new" "$dest/kunit/msix_resync_test.c"; then
+		rm "$dest/kunit/msix_resync_test.c.new"
+	else
+		mv "$dest/kunit/msix_resync_test.c.new" "$dest/kunit/msix_resync_test.c"
+	fi
+	rsync -c "$TOP/kunit/e1000e_msix.h" "$dest/kunit/"
+else
+	rsync -c "$TOP"/lib/*.c "$TOP"/lib/*.h "$dest/lib/"
+	rsync -c "$TOP/kunit/msix_resync_test.c" "$TOP/kunit/e1000e_msix.h" "$dest/kunit/"
+fi
 rsync -c "$TOP/include/linux/msix_resync.h" "$tree/include/linux/"
 
 hook() {	# hook FILE LINE: append LINE unless present, by replacing FILE

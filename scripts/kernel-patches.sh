@@ -41,7 +41,7 @@ g add -A
 g commit -q -m "Debian linux-source-$series (the files the series touches)"
 g tag base
 
-"$TOP/scripts/intree.sh" "$w" --upstream
+"$TOP/scripts/intree.sh" "$w" --upstream "$pristine"
 python3 - "$w/MAINTAINERS" "$GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>" <<'PY'
 import sys
 path, who = sys.argv[1], sys.argv[2]
