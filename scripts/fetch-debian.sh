@@ -58,7 +58,20 @@ kernel)
 			awk '/^ *\|?Depends: linux-image-/ { print $2; exit }')
 		[ -n "$image" ] || die "cannot resolve $(meta_image "$series") in the sid chroot"
 		krel=${image#linux-image-}
-		"$TOP/scripts/sid-chroot.sh" "$image" "linux-headers-$krel" >/dev/null
+		"$TOP/scripts/sid-chroot.sh" "$image" "linux-headers-$krel" "linux-source-$series" >/dev/null
+		# Debian's linux-headers-7.2 lack scripts/checker-valid.sh, which
+		# the kernel's Makefile runs before sparse: without it C=2 turns
+		# into "sparse is not available". Take it from linux-source.
+		common=$(sed -n 's|^include /usr/src/\(linux-headers-[^/]*-common\)/.*|\1|p' \
+			"$chroot/usr/src/linux-headers-$krel/Makefile" | head -n1)
+		[ -n "$common" ] || die "cannot find the common headers of $krel"
+		cv=$chroot/usr/src/$common/scripts/checker-valid.sh
+		if [ ! -x "$cv" ]; then
+			tar -xJf "$chroot/usr/src/linux-source-$series.tar.xz" -O \
+				"linux-source-$series/scripts/checker-valid.sh" > "$cv.new" &&
+				chmod 755 "$cv.new" && mv "$cv.new" "$cv" ||
+				die "cannot add scripts/checker-valid.sh to $common"
+		fi
 		echo "$krel" > "$dest/krel"
 		echo "$chroot"
 		exit 0

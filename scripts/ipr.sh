@@ -118,6 +118,10 @@ for v in stock patched; do
 	echo $? > "$d/rc"
 done
 new=$(comm -13 <(warnings "$base/oot-stock/build.log") <(warnings "$base/oot-patched/build.log"))
+# C=2 that did not run sparse is no check at all
+if grep -h 'sparse is not available' "$base"/oot-*/build.log; then
+	fail "sparse did not run on the out-of-tree ipr.ko builds against $krel"
+fi
 if [ "$(cat "$base/oot-patched/rc")" = 0 ] && [ -e "$base/oot-patched/ipr.ko" ] && [ -z "$new" ]; then
 	pass "ipr.ko builds out of tree against $krel, W=1 C=2: no warning beyond stock ipr.c's $(warnings "$base/oot-stock/build.log" | wc -l)"
 else

@@ -30,10 +30,15 @@ if [ ! -e "$root/.done" ]; then
 fi
 
 mounted() { mountpoint -q "$root$1"; }
-bind() {
+bind() {	# each bind mount shows the directory it is named after now
 	local d
 	for d in /proc /dev "$MSIX_RESYNC_CACHE" "$TOP"; do
 		mkdir -p "$root$d"
+		# a directory removed and made again (a new clone) at the same
+		# path: the old mount shows the removed one
+		if mounted "$d" && [ ! "$root$d" -ef "$d" ]; then
+			$SUDO umount -l "$root$d"
+		fi
 		mounted "$d" || $SUDO mount --bind "$d" "$root$d"
 	done
 }
