@@ -35,12 +35,14 @@ def bad_lines(lines):
 MIN_CASES = {'msix_resync_model': 194, 'msix_resync_device': 9, 'ipr_reset': 8}
 
 
-def leaves(group):
-    """Every test case of a group, parameterised cases included."""
+def leaves(group, dotted=False, prefix=''):
+    """Every test case of a group, parameterised cases included, as
+    (name, status); dotted names carry their groups' names
+    (suite.case.param)."""
     for case in group.get('test_cases', []):
-        yield case['name'], case['status']
+        yield (prefix if dotted else '') + case['name'], case['status']
     for sub in group.get('sub_groups', []):
-        yield from leaves(sub)
+        yield from leaves(sub, dotted, prefix + sub['name'] + '.')
 
 
 def insmod(label, logpath):

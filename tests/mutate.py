@@ -18,6 +18,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kunit_results import leaves  # noqa: E402
+
 
 def load(top):
     out = []
@@ -72,13 +75,8 @@ def run_kunit(tree, out):
     except (OSError, ValueError):
         return 'kunit: no results (the kernel did not build or boot)'
 
-    def leaves(g, prefix):
-        for c in g.get('test_cases', []):
-            yield prefix + c['name'], c['status']
-        for s in g.get('sub_groups', []):
-            yield from leaves(s, prefix + s['name'] + '.')
-    bad = [n for n, st in leaves(root, '') if st not in ('PASS', 'SKIP')]
-    n = sum(1 for _ in leaves(root, ''))
+    bad = [n for n, st in leaves(root, dotted=True) if st not in ('PASS', 'SKIP')]
+    n = sum(1 for _ in leaves(root, dotted=True))
     if n < 194:
         return 'kunit: only %d model cases ran' % n
     return ('kunit ' + bad[0]) if bad else None

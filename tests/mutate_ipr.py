@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kunit_results import bad_lines  # noqa: E402
+from kunit_results import bad_lines, leaves  # noqa: E402
 
 
 def parse(spec):
@@ -57,12 +57,7 @@ def verdict(top, series, out, label):
     except (OSError, ValueError):
         return 'no KUnit results (the kernel did not build or boot)'
 
-    def leaves(g, prefix):
-        for c in g.get('test_cases', []):
-            yield prefix + c['name'], c['status']
-        for s in g.get('sub_groups', []):
-            yield from leaves(s, prefix + s['name'] + '.')
-    cases = list(leaves(root, ''))
+    cases = list(leaves(root, dotted=True))
     bad = [n for n, st in cases if st != 'PASS']
     if bad:
         return 'KUnit case %s' % bad[0]
@@ -98,6 +93,8 @@ def run(top, series, out, label, mutant=None):
 
 
 def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
     if sys.argv[1] == '--apply':
         apply(sys.argv[2], sys.argv[3])
         return 0
