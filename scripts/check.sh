@@ -17,7 +17,7 @@ pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # Each checker's minimum number of checks (README, "What make check runs").
 declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=28 [kunit]=4 [ipr-kunit]=13 [kunit-insmod]=3
-	[stress]=5)
+	[stress]=5 [harness]=6)
 
 # tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
 # them. The layer fails when the checker did not end with its own
@@ -69,6 +69,10 @@ do_selftest() {
 	good|3|1|1|a checker that exited non-zero without FAIL turns its layer red
 	few|0|5|1|a checker that ran fewer checks than the minimum turns its layer red
 	CASES
+	# the kmemleak verdict of the insmod and stress runs on synthetic logs
+	out=$(cd "$TOP/tests" && python3 kunit_results.py --selftest 2>&1)
+	rc=$?
+	tally "$out" harness kmemleak "$rc"
 }
 
 # Every C source and header of the project: a new file is checked too.

@@ -45,6 +45,52 @@ def leaves(group, dotted=False, prefix=''):
         yield from leaves(sub, dotted, prefix + sub['name'] + '.')
 
 
+# The guest prints kmemleak's report line by line behind this prefix
+# (scripts/kunit-insmod.sh, scripts/stress.sh): the console interleaves
+# kernel messages ("random: crng init done") with what user space prints,
+# and those are not kmemleak's.
+KMEMLEAK_PREFIX = 'kmemleak-report: '
+
+
+def kmemleak_report(text):
+    """kmemleak's report between KMEMLEAK-BEGIN and KMEMLEAK-END: None
+    when the guest never finished printing it, else its lines."""
+    if 'KMEMLEAK-BEGIN' not in text:
+        return None
+    part = text.split('KMEMLEAK-BEGIN', 1)[1]
+    if 'KMEMLEAK-END' not in part:
+        return None
+    part = part.split('KMEMLEAK-END', 1)[0]
+    return [l.split(KMEMLEAK_PREFIX, 1)[1].rstrip() for l in part.splitlines()
+            if KMEMLEAK_PREFIX in l]
+
+
+def selftest():
+    """The kmemleak verdict on synthetic logs: a leak must be seen, a
+    kernel message inside the section must not count, a section never
+    closed must not pass."""
+    leak = ('KMEMLEAK-BEGIN\n' + KMEMLEAK_PREFIX + 'unreferenced object 0xffff8880 (size 64):\n'
+            + KMEMLEAK_PREFIX + '  comm "insmod", pid 71\nKMEMLEAK-END\n')
+    cases = [
+        ('an empty report passes', 'KMEMLEAK-BEGIN\nKMEMLEAK-END\n', True),
+        ('a kernel message printed inside the section is not a leak',
+         'KMEMLEAK-BEGIN\nrandom: crng init done\nKMEMLEAK-END\n', True),
+        ('a leak is reported', leak, False),
+        ('a leak split by a kernel message is reported',
+         leak.replace('\n  comm', 'random: crng init done\n  comm'), False),
+        ('a section never closed fails', 'KMEMLEAK-BEGIN\n', False),
+        ('no section at all fails', 'INSMOD-END\n', False),
+    ]
+    passed = failed = 0
+    for what, text, want in cases:
+        got = kmemleak_report(text)
+        ok = (got == []) == want
+        print('%s harness: kmemleak verdict: %s' % ('PASS' if ok else 'FAIL', what))
+        passed, failed = passed + ok, failed + (not ok)
+    print('kmemleak selftest: %d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
 def insmod(label, logpath):
     """The module loaded by insmod: its KTAP lines, then kmemleak's report."""
     with open(logpath, errors='replace') as f:
@@ -66,10 +112,11 @@ def insmod(label, logpath):
             not skips and len(suites) == 2 and len(oks) >= sum(MIN_CASES[s] for s in suites) + 2,
             'kunit by insmod: out-of-tree msix_resync_test.ko, %d ok lines, not ok: %r, '
             'skipped: %r' % (len(oks), bad[:5], skips[:5]))
-    leak = text.split('KMEMLEAK-BEGIN', 1)[-1].split('KMEMLEAK-END', 1)[0].strip()
-    verdict('KMEMLEAK-END' in text and not leak,
-            'kunit by insmod: kmemleak reports nothing after the suites '
-            '(1000 alloc/free cycles among them)%s' % ('' if not leak else ': ' + leak[:300]))
+    leak = kmemleak_report(text)
+    verdict(leak == [], 'kunit by insmod: kmemleak reports nothing after the suites '
+            '(1000 alloc/free cycles among them)%s'
+            % ('' if leak == [] else ': ' + ('no report printed' if leak is None
+                                             else ' | '.join(leak[:12]))))
     bad = bad_lines(text.splitlines())
     verdict(not bad, 'kunit by insmod: guest log clean %r' % bad[:3])
     print('%s kunit-insmod: %d passed, %d failed' % (label, passed, failed))
@@ -77,6 +124,8 @@ def insmod(label, logpath):
 
 
 def main():
+    if sys.argv[1] == '--selftest':
+        return selftest()
     if sys.argv[1] == '--insmod':
         return insmod(sys.argv[2], sys.argv[3])
     label, jpath, logpath = sys.argv[1:4]

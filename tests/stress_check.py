@@ -15,7 +15,7 @@ import argparse
 import re
 import sys
 
-from kunit_results import bad_lines
+from kunit_results import bad_lines, kmemleak_report
 
 ROUND = 100	# cycles per round: STRESS_ROUND in kunit/msix_resync_test.c
 LINE = re.compile(r'dev_stress_test: (cycles=(\d+) disagreements=(\d+) lost=(\d+) '
@@ -77,10 +77,10 @@ def main():
     check(ok_case, 'KUnit reports the case ok')
     text = '\n'.join(lines)
     if 'KMEMLEAK-BEGIN' in text:
-        leak = text.split('KMEMLEAK-BEGIN', 1)[1].split('KMEMLEAK-END', 1)[0].strip()
-        check('KMEMLEAK-END' in text and not leak,
-              'kmemleak reports nothing after the run%s'
-              % ('' if not leak else ': ' + ' | '.join(leak.splitlines()[:12])))
+        leak = kmemleak_report(text)
+        check(leak == [], 'kmemleak reports nothing after the run%s'
+              % ('' if leak == [] else ': ' + ('no report printed' if leak is None
+                                               else ' | '.join(leak[:12]))))
     check(not reports, 'reports=%d (BUG, WARNING, lockdep, KASAN, sleeping in atomic): %r'
           % (len(reports), reports[:3]))
     print('%s stress: %d passed, %d failed' % (label, passed, failed))
