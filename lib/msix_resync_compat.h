@@ -8,6 +8,8 @@
 #define _MSIX_RESYNC_COMPAT_H
 
 #include <linux/module.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
 #include <linux/version.h>
 
 /* Linux 6.13: MODULE_IMPORT_NS() takes a string. */
@@ -27,6 +29,35 @@
 #else
 #define MSIX_RESYNC_GEN_PARAMS(name) \
 	const void *(name)(const void *prev, char *desc)
+#endif
+
+/*
+ * For the tests' observations only (the library reads neither): where the
+ * MSI core keeps the MSI-X table's mapping and its cached Vector Control.
+ * Linux 5.17 reworked struct msi_desc: before it, each descriptor holds the
+ * table's base (mask_base) and the cached word (masked); since, the device
+ * holds the base (msix_base) and the descriptor pci.msix_ctrl.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)
+static inline void __iomem *msix_resync_table(struct pci_dev *pdev)
+{
+	return first_pci_msi_entry(pdev)->mask_base;
+}
+
+static inline u32 msix_resync_cached_ctrl(const struct msi_desc *desc)
+{
+	return desc->masked;
+}
+#else
+static inline void __iomem *msix_resync_table(struct pci_dev *pdev)
+{
+	return pdev->msix_base;
+}
+
+static inline u32 msix_resync_cached_ctrl(const struct msi_desc *desc)
+{
+	return desc->pci.msix_ctrl;
+}
 #endif
 
 #endif /* _MSIX_RESYNC_COMPAT_H */

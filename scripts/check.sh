@@ -80,7 +80,7 @@ SOURCES=$(cd "$TOP" && find lib include kunit tests bench -name '*.[ch]' | sort)
 
 do_builds() {
 	local s
-	for s in $SERIES; do
+	for s in $ALL_SERIES; do
 		if "$TOP/scripts/build-debian.sh" "$s" >/dev/null; then
 			pass "build: Debian $s headers, W=1 C=2, no warnings"
 		else
@@ -141,7 +141,7 @@ do_kernel_doc() {
 }
 
 # The e2e runs: every series with 4 vCPUs, and 6.12 with one.
-E2E_RUNS=${E2E_RUNS:-"6.1:4 6.12:4 6.12:1"}
+E2E_RUNS=${E2E_RUNS:-"5.10:4 6.1:4 6.12:4 6.12:1 7.2:4"}
 
 do_e2e() {
 	local run s cpus dir res label

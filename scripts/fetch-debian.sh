@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Fetch Debian's cloud kernel image and headers of a series (6.1, 6.12)
+# Fetch Debian's cloud kernel image and headers of a series (5.10 from
+# bullseye, 6.1, 6.12; 7.2 from sid, in the sid chroot)
 # into the cache, unpacked, no root needed: apt-get download + dpkg-deb -x.
 #
 #   fetch-debian.sh kernel SERIES [generic]
@@ -18,13 +19,15 @@ flavour=${3:-cloud}
 dest=$MSIX_RESYNC_CACHE/debian/$series
 [ "$what" = kernel ] && [ "$flavour" != cloud ] && dest=$dest-$flavour
 mkdir -p "$dest/debs"
+apt_use_series "$series"
 
 resolve() {
 	local pkg
 	pkg=$(apt_first_dep "$1")
 	if [ -z "$pkg" ]; then
 		step "apt lists lack $1; running apt-get update"
-		if [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2; fi
+		if [ ${#APT_OPTS[@]} -gt 0 ]; then apt-get "${APT_OPTS[@]}" update -q >&2
+		elif [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2; fi
 		pkg=$(apt_first_dep "$1")
 	fi
 	[ -n "$pkg" ] || die "cannot resolve $1 with apt-cache"
@@ -36,7 +39,7 @@ download() {	# download + unpack packages not yet unpacked
 	for p in "$@"; do
 		[ -e "$dest/debs/$p.unpacked" ] && continue
 		info "downloading $p"
-		(cd "$dest/debs" && rm -f "${p}"_*.deb && apt-get download -q "$p" 2>&1 |
+		(cd "$dest/debs" && rm -f "${p}"_*.deb && apt-get "${APT_OPTS[@]}" download -q "$p" 2>&1 |
 			grep -v '^W: Download is performed unsandboxed' >&2 || true)
 		local deb
 		deb=$(ls "$dest/debs/${p}"_*.deb 2>/dev/null | head -n1)
@@ -81,8 +84,8 @@ kernel)
 	if [ ! -e "$dest/debs/$image.unpacked" ]; then
 		step "fetching Debian $series kernel $krel ($flavour)"
 		headers=linux-headers-$krel
-		common=$(apt-cache depends "$headers" | awk '/Depends: linux-headers-.*-common/ { print $2; exit }')
-		kbuild=$(apt-cache depends "$headers" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
+		common=$(apt-cache "${APT_OPTS[@]}" depends "$headers" | awk '/Depends: linux-headers-.*-common/ { print $2; exit }')
+		kbuild=$(apt-cache "${APT_OPTS[@]}" depends "$headers" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
 		[ -n "$common" ] && [ -n "$kbuild" ] || die "cannot resolve the dependencies of $headers"
 		download "$headers" "$common" "$kbuild" "$image"
 		# Debian's headers Makefile includes its common part by

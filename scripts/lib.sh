@@ -5,7 +5,11 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export MSIX_RESYNC_CACHE TOP
 
-# The Debian kernels we support: series -> metapackages.
+# The Debian kernels we support: series -> metapackages. Every one is
+# built (W=1, sparse) and booted for e2e: 5.10 from bullseye, 6.1 and 6.12
+# from bookworm, 7.2 from sid (in a sid chroot).
+ALL_SERIES="5.10 6.1 6.12 7.2"
+# The KUnit kernels and DKMS of make check (KUNIT_SERIES for make kunit).
 SERIES="6.1 6.12"
 # The ipr series also exists for sid's Linux 7.2 (built in a sid chroot).
 IPR_SERIES="6.1 6.12 7.2"
@@ -18,7 +22,7 @@ meta_image() {
 	local flavour=cloud-amd64 series=
 	[ "${2:-cloud}" = generic ] && flavour=amd64
 	case $1 in
-	6.1|7.2) ;;	# bookworm's and sid's default kernels
+	5.10|6.1|7.2) ;;	# bullseye's, bookworm's and sid's default kernels
 	*) series=$1- ;;
 	esac
 	echo "linux-image-$series$flavour"
@@ -33,12 +37,16 @@ kdir() {
 
 # kmake SERIES MAKE-ARGS...: make against a series' headers; sid's (7.2)
 # in the sid chroot, with sid's gcc (paths under the cache and the
-# project are the same in there).
+# project are the same in there); bullseye's (5.10) with gcc-12.
 kmake() {
 	local series=$1
 	shift
 	if [ "$series" = 7.2 ]; then
 		"$TOP/scripts/sid-chroot.sh" run make "$@"
+	elif [ "$series" = 5.10 ]; then
+		# bullseye's headers name gcc-10; bookworm's gcc-12 builds for
+		# them (their kbuild programs run on bookworm's libc)
+		make CC=gcc-12 "$@"
 	else
 		make "$@"
 	fi
@@ -48,9 +56,46 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The Debian suite that serves a series' kernel: the host's own (bookworm)
+# unless named here. sid's (7.2) lives in the sid chroot (sid-chroot.sh).
+series_suite() {
+	case $1 in
+	5.10) echo bullseye ;;
+	*) echo ;;
+	esac
+}
+
+# apt_use_series SERIES: point APT_OPTS (apt-get and apt-cache options) at
+# the series' suite. Another suite gets its own sources list, state and
+# cache directories under the cache, so the host's apt and packages stay
+# as they are; its lists are fetched the first time.
+APT_OPTS=()
+apt_use_series() {
+	local suite d
+	suite=$(series_suite "$1")
+	APT_OPTS=()
+	[ -n "$suite" ] || return 0
+	d=$MSIX_RESYNC_CACHE/apt/$suite
+	APT_OPTS=(-o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/none"
+		-o "Dir::State=$d/state" -o "Dir::State::status=$d/state/status"
+		-o "Dir::Cache=$d/cache" -o "Acquire::Check-Valid-Until=false"
+		-o "APT::Sandbox::User=root")
+	if [ ! -e "$d/state/.updated" ]; then
+		step "apt: fetching the package lists of Debian $suite (separate state in $d)"
+		mkdir -p "$d/none" "$d/state/lists/partial" "$d/cache/archives/partial"
+		touch "$d/state/status"
+		cat > "$d/sources.list" <<-EOF
+		deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main
+		deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security $suite-security main
+		EOF
+		apt-get "${APT_OPTS[@]}" update -q >&2 || die "apt-get update for $suite failed"
+		touch "$d/state/.updated"
+	fi
+}
+
 # First "Depends:" of a package, i.e. what a metapackage points at.
 apt_first_dep() {
-	apt-cache depends "$1" 2>/dev/null |
+	apt-cache "${APT_OPTS[@]}" depends "$1" 2>/dev/null |
 		awk '/^ *\|?Depends:/ { sub(/^ *\|?Depends: */, ""); print; exit }'
 }
 

@@ -24,6 +24,7 @@
 #include <linux/utsname.h>
 
 #include "../../kunit/e1000e_msix.h"
+#include "../../lib/msix_resync_compat.h"
 
 #ifndef PCI_IRQ_INTX
 #define PCI_IRQ_INTX PCI_IRQ_LEGACY
@@ -74,7 +75,7 @@ static void e2e_ret(const char *what, int ret)
 
 static void __iomem *e2e_entry(int i)
 {
-	return e2e.pdev->msix_base + i * PCI_MSIX_ENTRY_SIZE;
+	return msix_resync_table(e2e.pdev) + i * PCI_MSIX_ENTRY_SIZE;
 }
 
 /* Per vector: device mask, MSI core mask, irq core mask, message. */
@@ -100,7 +101,7 @@ static void e2e_observe(const char *when)
 
 		pr_info("msix_resync_e2e: OBS %s vec=%d hwmask=%d msimask=%d irqmask=%d addr=%08x%08x data=%08x cached=%08x%08x/%08x\n",
 			when, i, !!(vc & PCI_MSIX_ENTRY_CTRL_MASKBIT),
-			!!(desc->pci.msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT),
+			!!(msix_resync_cached_ctrl(desc) & PCI_MSIX_ENTRY_CTRL_MASKBIT),
 			!!irqd_irq_masked(d), hi, lo, data,
 			desc->msg.address_hi, desc->msg.address_lo,
 			desc->msg.data);
