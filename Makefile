@@ -17,6 +17,9 @@ export MSIX_RESYNC_CACHE ?= $(HOME)/.cache/msix-resync
 VERSION := $(shell cat $(CURDIR)/VERSION)
 DKMS_SRC := /usr/src/msix-resync-$(VERSION)
 DKMS_FILES := Kbuild Makefile VERSION dkms.conf include lib
+# install-dev: where a driver built out of tree finds the header and the
+# library's Module.symvers (of the kernel KDIR names).
+DEVDIR ?= /usr/src/msix-resync-dev-$(VERSION)
 # dkms-install/-remove act on this kernel release (default: the running one).
 KERNELRELEASE_DKMS ?= $(shell uname -r)
 
@@ -25,7 +28,7 @@ ifneq ($(TESTS),)
 KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
-.PHONY: all modules clean install help deps fetch modules-all checkpatch \
+.PHONY: all modules clean install install-dev consumer help deps fetch modules-all checkpatch \
 	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro bench check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
@@ -35,6 +38,10 @@ modules: ## Build msix_resync.ko against KDIR (TESTS=1 adds the e2e test driver)
 
 install: ## Install the module into KDIR's /lib/modules (as root)
 	$(MAKE) -C $(KDIR) $(KBUILD_OPTS) modules_install
+
+install-dev: modules ## Install <linux/msix_resync.h> and Module.symvers into DEVDIR, for drivers built out of tree (Documentation/driver-guide.rst)
+	install -D -m 644 include/linux/msix_resync.h $(DESTDIR)$(DEVDIR)/include/linux/msix_resync.h
+	install -D -m 644 Module.symvers $(DESTDIR)$(DEVDIR)/Module.symvers
 
 clean: ## Remove build products and test logs
 	$(MAKE) -C $(KDIR) $(KBUILD_OPTS) clean 2>/dev/null || true
@@ -87,6 +94,9 @@ vfio-repro: deps ## Nested VFIO: seed failure and cure, R1/R2 resets x H1/H0 hos
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
 	@scripts/bench.sh
+
+consumer: deps ## A driver built out of tree against the installed header and Module.symvers, run in a guest, on 5.10, 6.1, 6.12 and 7.2
+	@scripts/check.sh consumer
 
 dkms-install: ## Register, build and install with DKMS (root; KERNELRELEASE_DKMS=...)
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # msix-resync's test runner:
-#   check.sh checkpatch|kernel-doc|e2e|dkms|docs|help|kunit|ipr|vfio|vfio-all|all
+#   check.sh checkpatch|kernel-doc|e2e|consumer|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +17,7 @@ pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # Each checker's minimum number of checks (README, "What make check runs").
 declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=28 [kunit]=4 [ipr-kunit]=13 [kunit-insmod]=3
-	[stress]=5 [harness]=6)
+	[stress]=5 [harness]=6 [consumer]=11)
 
 # tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
 # them. The layer fails when the checker did not end with its own
@@ -300,6 +300,14 @@ do_stress() {	# 1000 cycles of the stress case with CPU hotplug, on each kernel
 	done
 }
 
+do_consumer() {	# a driver built against the installed library, every kernel
+	local s res
+	for s in $ALL_SERIES; do
+		res=$("$TOP/scripts/consumer.sh" "$s")
+		tally "$res" consumer "$s" $?
+	done
+}
+
 do_ipr() {
 	local s res
 	for s in $IPR_SERIES; do
@@ -339,6 +347,7 @@ selftest) do_selftest ;;
 kunit) do_kunit $KUNIT_SERIES ;;
 stress) do_stress ;;
 ipr) do_ipr ;;
+consumer) do_consumer ;;
 vfio) do_vfio check ;;
 vfio-all) do_vfio all ;;
 all)
@@ -351,6 +360,7 @@ all)
 	do_docs
 	do_dkms
 	do_e2e
+	do_consumer
 	do_ipr
 	do_vfio check
 	do_kunit

@@ -9,7 +9,7 @@ that an assertion can ask what QEMU saw between two steps.
 
 import re
 
-MARK_RE = re.compile(r'(?:msix_resync_e2e|ipr_kunit): MARK (0x[0-9a-f]+) (\S+)')
+MARK_RE = re.compile(r'(?:msix_resync_e2e|msix_resync_consumer|ipr_kunit): MARK (0x[0-9a-f]+) (\S+)')
 CFG_RE = re.compile(r'pci_cfg_write (\S+) (\S+) @(0x[0-9a-f]+) <- (0x[0-9a-f]+)')
 MSIX_RE = re.compile(r'msix_write_config dev (\S+) enabled (\d) masked (\d)')
 NOTIFY_RE = re.compile(r'e1000e_irq_msix_notify_vec MSI-X notify vector (0x[0-9a-f]+)')
