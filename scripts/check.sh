@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # msix-resync's test runner:
-#   check.sh checkpatch|kernel-doc|e2e|consumer|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|all
+#   check.sh checkpatch|kernel-doc|e2e|consumer|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +16,7 @@ t0=$(date +%s)
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # Each checker's minimum number of checks (README, "What make check runs").
-declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=28 [kunit]=4 [ipr-kunit]=13 [kunit-insmod]=3
+declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=45 [vfio-matrix]=360 [kunit]=4 [ipr-kunit]=13 [kunit-insmod]=3
 	[stress]=5 [harness]=6 [consumer]=11)
 
 # tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
@@ -320,20 +320,22 @@ do_ipr() {
 do_vfio() {	# do_vfio check|all: the nested VFIO reproduction
 	local res t0v
 	t0v=$(date +%s)
-	step "nested VFIO: L0 QEMU -> L1 Debian 6.12 vfio-pci -> L2 with msix-resync"
+	step "nested VFIO ($1): L0 QEMU -> L1 Debian vfio-pci -> L2 with msix-resync"
 	local rc
 	res=$(OUT=$OUT "$TOP/scripts/vfio-repro.sh" "$1")
 	rc=$?
 	mkdir -p "$OUT/vfio"
-	echo "$res" > "$OUT/vfio/report.txt"
-	tally "$res" vfio "$1" $rc
+	echo "$res" > "$OUT/vfio/report-$1.txt"
+	local layer=vfio
+	[ "$1" = matrix ] && layer=vfio-matrix
+	tally "$res" "$layer" "$1" $rc
 	# The matrix; with "all" also each lost phase's witness lines.
-	if [ "$1" = all ]; then
+	if [ "$1" = all ] || [ "$1" = matrix ]; then
 		echo "$res" | grep -vE '^(PASS|FAIL) |^[0-9]+ passed'
 	else
 		echo "$res" | sed -n '/^L2 kernel:/,/^$/p'
 	fi
-	info "nested VFIO took $(( $(date +%s) - t0v )) s; logs and report.txt in $OUT/vfio/"
+	info "nested VFIO took $(( $(date +%s) - t0v )) s; logs and report-$1.txt in $OUT/vfio/"
 }
 
 case $what in
@@ -350,6 +352,7 @@ ipr) do_ipr ;;
 consumer) do_consumer ;;
 vfio) do_vfio check ;;
 vfio-all) do_vfio all ;;
+vfio-matrix) do_vfio matrix ;;
 all)
 	do_selftest
 	step "builds against Debian's headers"

@@ -4,31 +4,51 @@
 # one per cell, then tests/vfio/check.py over them: PASS/FAIL lines, the
 # matrix of reset kind x host, and the witnesses' lines of each lost phase.
 #
-#   vfio-repro.sh [all|check]
-#     all    R1/R2 x H1/H0, with L2 kernels from linux-source-6.12 and 6.1,
-#            and R1 x H0L (the 3.18 fix alone taken out) with 6.12
-#     check  the two ways the seed's failure happens today: R2 x H1 and
-#            R1 x H0, L2 from 6.12 (each boot runs the negative control)
+#   vfio-repro.sh [all|check|matrix]
+#     all     R1/R2 x H1/H0 with L2 kernels from linux-source-6.12 and 6.1,
+#             R1 x H0L (the 3.18 fix alone taken out) and R3 x H1 with 6.12
+#     check   the two ways the seed's failure happens today, R2 x H1 and
+#             R1 x H0, and the real reset R3 x H1; L2 from 6.12 (each boot
+#             runs the negative control)
+#     matrix  L2's hypervisor QEMU 7.2 (bookworm), 10.0 (trixie) and 11.1
+#             (sid) x L1 host kernels 6.12 and 6.1 x R1, R2, R3 with host
+#             H1, and R1, R2 with H0 on 6.12 (H0 is a 6.12 module); L2
+#             from 6.12. VFIO_MATRIX_QEMU / VFIO_MATRIX_L1 narrow it.
 #
-# Logs of the last run stay in $OUT/vfio/L2SERIES-RESET-HOST/.
+# Logs of the last run stay in $OUT/vfio/CELL/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 what=${1:-all}
 OUT=${OUT:-$TOP/out}
 case $what in
-all) cells="6.12-R1-H1 6.12-R1-H0 6.12-R2-H1 6.12-R2-H0 6.12-R1-H0L 6.1-R1-H1 6.1-R1-H0 6.1-R2-H1 6.1-R2-H0" ;;
-check) cells="6.12-R2-H1 6.12-R1-H0" ;;
-*) die "usage: vfio-repro.sh [all|check]" ;;
+all) cells="6.12-R1-H1 6.12-R1-H0 6.12-R2-H1 6.12-R2-H0 6.12-R1-H0L 6.12-R3-H1 6.1-R1-H1 6.1-R1-H0 6.1-R2-H1 6.1-R2-H0" ;;
+check) cells="6.12-R2-H1 6.12-R1-H0 6.12-R3-H1" ;;
+matrix)
+	cells=
+	for q in ${VFIO_MATRIX_QEMU:-bookworm trixie sid}; do
+		for h in ${VFIO_MATRIX_L1:-6.12 6.1}; do
+			for r in R1 R2 R3; do
+				cells="$cells q$q-h$h-6.12-$r-H1"
+			done
+			# H0 is a rebuilt 6.12 vfio-pci-core
+			[ "$h" = 6.12 ] && cells="$cells q$q-h$h-6.12-R1-H0 q$q-h$h-6.12-R2-H0"
+		done
+	done
+	;;
+*) die "usage: vfio-repro.sh [all|check|matrix]" ;;
 esac
 
 dirs=()
 t0=$(date +%s)
 for c in $cells; do
-	IFS=- read -r series reset host <<< "$c"
+	q=bookworm l1=6.12
+	case $c in q*) IFS=- read -r q l1 series reset host <<< "$c"; q=${q#q} l1=${l1#h} ;;
+	*) IFS=- read -r series reset host <<< "$c" ;;
+	esac
 	d=$OUT/vfio/$c
 	t1=$(date +%s)
-	"$TOP/scripts/vfio-run.sh" "$series" "$reset" "$host" "$d" >&2 ||
+	VFIO_QEMU=$q VFIO_L1=$l1 "$TOP/scripts/vfio-run.sh" "$series" "$reset" "$host" "$d" >&2 ||
 		info "cell $c did not complete (its logs are in $d)"
 	info "cell $c: $(( $(date +%s) - t1 )) s"
 	dirs+=("$d")

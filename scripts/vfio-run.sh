@@ -1,17 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # One boot of the nested VFIO test (BRIEF §7): L0 is this machine's QEMU
-# (TCG, q35, intel-iommu) with an nvme behind a PCIe root port; L1 is
-# Debian's 6.12 generic kernel (tests/vfio/l1-init.sh) that assigns the
-# nvme with vfio-pci to its own QEMU -- this machine's whole QEMU install,
-# shared read-only over 9p; L2 is the kernel of "vfio-build.sh l2 SERIES"
-# (tests/vfio/l2-init.sh) and runs the phases A, B and N with the reset
-# kind RESET played by L1, under the host HOST: H1 Debian's vfio-pci-core;
+# (TCG, q35, intel-iommu) with an nvme and an e1000e, each behind its own
+# PCIe root port; L1 is Debian's generic kernel (tests/vfio/l1-init.sh,
+# 6.12 unless VFIO_L1 names another series) that assigns one of them with
+# vfio-pci to its own QEMU, L2's hypervisor: a root shared read-only over
+# 9p that L1 chroots into -- this machine's / (QEMU 7.2), or the Debian
+# chroot of VFIO_QEMU (trixie: QEMU 10.0, sid: 11.1, bullseye: 5.2). L2 is
+# the kernel of "vfio-build.sh l2 SERIES" (tests/vfio/l2-init.sh) and runs
+# the phases A, B and N with the reset kind RESET played by L1: R1/R2 on
+# the nvme (its table zeroed, R2 also Enable), R3 a secondary bus reset of
+# the e1000e's root port (a real reset). HOST: H1 Debian's vfio-pci-core;
 # H0 the seed's host (the same without the 3.18 message rewrite, and
 # leaving the device's entry as found across free_irq()/request_irq());
-# H0L without the 3.18 rewrite only (tests/vfio/h0-*.patch).
+# H0L without the 3.18 rewrite only (tests/vfio/h0-*.patch; 6.12 only).
 #
-#   vfio-run.sh L2SERIES RESET HOST OUTDIR [PHASES]
+#   [VFIO_QEMU=SUITE] [VFIO_L1=SERIES] vfio-run.sh L2SERIES RESET HOST OUTDIR [PHASES]
 #
 # OUTDIR receives l1-console.log, l2-console.log, l2-qemu-trace.log.
 set -euo pipefail
@@ -22,8 +26,11 @@ reset=${2:?usage}
 host=${3:?usage}
 outdir=${4:?usage}
 phases=${5:-A,B,N}
-case $reset in R1|R2) ;; *) die "reset kind $reset: R1 or R2" ;; esac
+l1series=${VFIO_L1:-6.12}
+qsuite=${VFIO_QEMU:-bookworm}
+case $reset in R1|R2) dev=nvme ;; R3) dev=e1000e ;; *) die "reset kind $reset: R1, R2 or R3" ;; esac
 case $host in H0|H0L|H1) ;; *) die "host $host: H1, H0 or H0L" ;; esac
+[ "$host" = H1 ] || [ "$l1series" = 6.12 ] || die "$host is a 6.12 vfio-pci-core: VFIO_L1=6.12"
 
 # This run's verdict files go first: a failed build must not leave the
 # last run's logs to be judged. run.rc records how this script ended.
@@ -41,8 +48,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-root=$("$TOP/scripts/fetch-debian.sh" kernel 6.12 generic)
-krel=$(cat "$MSIX_RESYNC_CACHE/debian/6.12-generic/krel")
+root=$("$TOP/scripts/fetch-debian.sh" kernel "$l1series" generic)
+krel=$(cat "$MSIX_RESYNC_CACHE/debian/$l1series-generic/krel")
+if [ "$qsuite" = bookworm ]; then
+	qroot=/
+else
+	qroot=$("$TOP/scripts/chroot.sh" "$qsuite" qemu-system-x86 qemu-system-data)
+	# L1 mounts the output directory over this path inside the share
+	mkdir -p "$qroot$outdir"
+fi
 bzimage=$("$TOP/scripts/vfio-build.sh" l2 "$l2series")
 tool=$("$TOP/scripts/vfio-build.sh" tool)
 h0=$("$TOP/scripts/vfio-build.sh" h0)
@@ -54,15 +68,46 @@ disk=$MSIX_RESYNC_CACHE/vfio/disk.img
 step "building the L1 and L2 initramfs"
 stage=$(mktemp -d)
 mkdir -p "$stage/mod/h0" "$stage/mod/h0l"
-mods=$root/lib/modules/$krel/kernel
-for m in virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_iommu_type1 \
-	drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci \
-	fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
-	xz -dc "$mods/$m.ko.xz" > "$stage/mod/$(basename "$m").ko"
-done
+# What L1 loads, with what each needs, in modules.dep's order (it differs
+# between kernels: netfs, fscache, vfio's own split), listed in mod/order.
+# Debian's image package leaves modules.dep to depmod at installation.
+mdir=$root/lib/modules/$krel
+[ -e "$mdir/modules.dep" ] || /sbin/depmod -b "$root" "$krel" || die "depmod for $krel failed"
+python3 - "$mdir" "$stage/mod" vfio-pci vfio_iommu_type1 virtio_pci 9pnet_virtio 9p <<'PY' ||
+import lzma, os, sys
+mdir, dest, want = sys.argv[1], sys.argv[2], sys.argv[3:]
+deps = {}
+for line in open(os.path.join(mdir, 'modules.dep')):
+    mod, _, rest = line.partition(':')
+    deps[mod] = rest.split()
+name = lambda p: os.path.basename(p).split('.ko')[0].replace('-', '_')
+by_name = {name(m): m for m in deps}
+order = []
+def add(m):
+    for d in reversed(deps[m]):  # modprobe's order: the last listed first
+        add(d)
+    if m not in order:
+        order.append(m)
+builtin = {name(l.strip()) for l in open(os.path.join(mdir, 'modules.builtin'))}
+for w in want:
+    w = w.replace('-', '_')
+    if w in by_name:
+        add(by_name[w])
+    elif w not in builtin:
+        sys.exit('%s: neither a module nor built in' % w)
+with open(os.path.join(dest, 'order'), 'w') as f:
+    for m in order:
+        out = os.path.basename(m).split('.ko')[0] + '.ko'
+        src = os.path.join(mdir, m)
+        data = lzma.open(src).read() if m.endswith('.xz') else open(src, 'rb').read()
+        open(os.path.join(dest, out), 'wb').write(data)
+        f.write(out + '\n')
+PY
+	die "cannot resolve L1's modules from $mdir/modules.dep"
 cp "$h0" "$stage/mod/h0/"
 cp "$h0l" "$stage/mod/h0l/"
 # What each host's module is, for the checker to compare with what L1 loads.
+[ -e "$stage/mod/vfio-pci-core.ko" ] || die "no vfio-pci-core.ko among L1's modules"
 for h in H1:vfio-pci-core.ko H0:h0/vfio-pci-core.ko H0L:h0l/vfio-pci-core.ko; do
 	echo "${h%%:*} $(md5sum < "$stage/mod/${h#*:}" | cut -d' ' -f1)"
 done > "$outdir/host-modules.md5"
@@ -71,13 +116,13 @@ done > "$outdir/host-modules.md5"
 mkinitramfs "$outdir/l2-initrd.cpio.gz" "$TOP/tests/vfio/l2-init.sh" "$tool"
 cp "$bzimage" "$outdir/l2-bzImage"
 
-step "nested boot: L2 linux-source-$l2series, reset $reset, host $host (L1 $krel)"
+step "nested boot: L2 linux-source-$l2series, reset $reset on the $dev, host $host (L1 $krel, L2's QEMU from $qsuite)"
 start=$(date +%s)
 # Progress: the milestones of both levels as they are logged.
 touch "$outdir/l1-console.log" "$outdir/l2-console.log"
 { tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
   echo $! > "$stage/tail.pid"; } |
-	grep --line-buffered -E '^(L1-(START|HOST|BOUND|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL))' |
+	grep --line-buffered -E '^(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL))' |
 	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
 # cleanup() stops tail, which ends the filter after it (EOF).
 timeout 900 qemu-system-x86_64 \
@@ -86,11 +131,13 @@ timeout 900 qemu-system-x86_64 \
 	-display none -monitor none -no-reboot -nic none \
 	-serial "file:$outdir/l1-console.log" \
 	-kernel "$root/boot/vmlinuz-$krel" -initrd "$outdir/l1-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 intel_iommu=on iomem=relaxed mitigations=off msixr.reset=$reset msixr.host=$host msixr.out=$outdir msixr.phases=$phases" \
+	-append "console=ttyS0 panic=-1 loglevel=7 intel_iommu=on iomem=relaxed mitigations=off msixr.reset=$reset msixr.host=$host msixr.out=$outdir msixr.phases=$phases msixr.dev=$dev" \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
 	-drive "file=$disk,if=none,id=disk0,format=raw,snapshot=on" \
 	-device nvme,serial=msixresync,drive=disk0,bus=rp1 \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-device pcie-root-port,id=rp2,chassis=2,slot=2 \
+	-device e1000e,bus=rp2 \
+	-virtfs "local,path=$qroot,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$outdir,mount_tag=out,security_model=none" ||
 	die "L0 QEMU failed or timed out; see $outdir/l1-console.log"
 info "nested run took $(( $(date +%s) - start )) s; logs in $outdir"

@@ -1,13 +1,14 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
-# /init of L1, the nested VFIO test's host: Debian's 6.12 generic kernel
-# with an emulated intel-iommu. Loads vfio (H1: Debian's vfio-pci-core;
-# H0, H0L: rebuilt ones, see scripts/vfio-run.sh), gives the nvme to
-# vfio-pci, mounts L0's / read-only and the output directory read-write
-# over 9p, and runs L0's own QEMU in a chroot as L2's hypervisor. On each
-# "ready P" from L2 it dumps the physical MSI-X table, plays the backdoor
-# reset (msixr.reset=R1|R2), dumps again and answers "go"; on "done P" it
-# dumps and answers "ok".
+# /init of L1, the nested VFIO test's host: a Debian generic kernel with
+# an emulated intel-iommu. Loads vfio (H1: Debian's vfio-pci-core; H0,
+# H0L: rebuilt ones, see scripts/vfio-run.sh) and 9p (mod/order), gives
+# the device (msixr.dev: the nvme, or the e1000e for R3) to vfio-pci,
+# mounts L2's hypervisor root (L0's / or a Debian chroot) read-only and
+# the output directory read-write over 9p, and runs that QEMU in a chroot.
+# On each "ready P" from L2 it dumps the physical MSI-X table, plays the
+# backdoor reset (msixr.reset=R1|R2|R3), dumps again and answers "go"; on
+# "done P" it dumps and answers "ok".
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -16,29 +17,28 @@ arg() { sed -n "s/.*msixr\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 reset=$(arg reset)
 host=$(arg host)
 out=$(arg out)
-echo "L1-START $(uname -r) reset=$reset host=$host"
+dev=$(arg dev)
+echo "L1-START $(uname -r) reset=$reset host=$host dev=$dev"
 fail() { echo "L1-FAILED $*"; poweroff -f; }
 
-for m in irqbypass vfio vfio_iommu_type1; do
-	insmod /mod/$m.ko || fail "insmod $m"
-done
 case $host in
 H0) core=/mod/h0/vfio-pci-core.ko ;;
 H0L) core=/mod/h0l/vfio-pci-core.ko ;;
 *) core=/mod/vfio-pci-core.ko ;;
 esac
-insmod $core || fail "insmod $core"
-insmod /mod/vfio-pci.ko || fail "insmod vfio-pci"
+while read -r m; do
+	[ "$m" = vfio-pci-core.ko ] && m=${core#/mod/}
+	insmod "/mod/$m" || fail "insmod $m"
+done < /mod/order
 echo "L1-HOST $host vfio_pci_core taint=$(cat /sys/module/vfio_pci_core/taint) md5=$(md5sum $core | cut -d' ' -f1)"
-for m in netfs 9pnet 9pnet_virtio 9p; do
-	insmod /mod/$m.ko || fail "insmod $m"
-done
 
 bdf=
 for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/class")" = 0x010802 ] && bdf=${d##*/}
+	case $dev:$(cat "$d/class"):$(cat "$d/vendor"):$(cat "$d/device") in
+	nvme:0x010802:*|e1000e:*:0x8086:0x10d3) bdf=${d##*/} ;;
+	esac
 done
-[ -n "$bdf" ] || fail "no nvme"
+[ -n "$bdf" ] || fail "no $dev"
 echo vfio-pci > "/sys/bus/pci/devices/$bdf/driver_override"
 echo "$bdf" > /sys/bus/pci/drivers_probe
 [ -e "/sys/bus/pci/devices/$bdf/driver" ] || fail "vfio-pci did not bind $bdf"
@@ -53,12 +53,17 @@ mount -t tmpfs tmpfs /host/tmp
 mkdir -p "/host$out" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/host$out" || fail "9p out"
 mkfifo /host/tmp/sync.in /host/tmp/sync.out
+echo "L1-QEMU $(chroot /host qemu-system-x86_64 --version | head -n 1)"
+# the entries L2's driver uses: the nvme's admin and first I/O queues,
+# the e1000e's five causes
+count=4
+[ "$dev" = e1000e ] && count=5
 
 chroot /host qemu-system-x86_64 -accel tcg,thread=single -M q35 -cpu max -smp 4 -m 256 \
 	-bios /usr/share/qemu/qboot.rom -display none -monitor none \
 	-no-reboot -nic none \
 	-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases)" \
+	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases) msixr.dev=$dev" \
 	-serial "file:$out/l2-console.log" \
 	-chardev pipe,id=sync,path=/tmp/sync -serial chardev:sync \
 	-device vfio-pci,host="$bdf" \
@@ -86,14 +91,14 @@ while read -r line <&3; do
 	case $line in
 	"ready "*)
 		p=${line#ready }
-		/vfio_tool dump "$bdf" "$p-before-reset" 4
+		/vfio_tool dump "$bdf" "$p-before-reset" $count
 		/vfio_tool reset "$bdf" "$reset"
-		/vfio_tool dump "$bdf" "$p-after-reset" 4
+		/vfio_tool dump "$bdf" "$p-after-reset" $count
 		echo go >&4
 		;;
 	"done "*)
 		p=${line#done }
-		/vfio_tool dump "$bdf" "$p-after-restore" 4
+		/vfio_tool dump "$bdf" "$p-after-restore" $count
 		echo ok >&4
 		;;
 	end)

@@ -1,9 +1,11 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of the L2 guest (nested VFIO test): the real nvme driver owns the
-# assigned nvme. For each phase of msix.phases (A stock, B msix-resync,
+# assigned nvme, or msix_resync_vfio's own driver the assigned e1000e
+# (msixr.dev=e1000e, the real reset R3). For each phase of msix.phases (A stock, B msix-resync,
 # N negative control): save, tell L1 "ready P" on ttyS1 and wait for its
 # "go" (L1 plays the backdoor reset meanwhile), restore, read the disk,
+# (e1000e: program the device again and raise each vector once),
 # tell L1 "done P" and wait for "ok" (L1 dumps the table). No sleeps: the
 # serial line is the only clock between the two sides.
 /bin/busybox --install -s /bin
@@ -13,16 +15,25 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t debugfs nodev /sys/kernel/debug
 echo "L2-START $(uname -r)"
 phases=$(sed -n 's/.*msixr\.phases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+dev=$(sed -n 's/.*msixr\.dev=\([^ ]*\).*/\1/p' /proc/cmdline)
 ctl=/sys/kernel/debug/msix_resync_vfio/ctl
 offs="0 1052672 2105344 3158016"
 
-# The nvme driver probes asynchronously; wait for its disk (bounded).
-n=0
-while [ ! -b /dev/nvme0n1 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
-[ -b /dev/nvme0n1 ] || echo "L2-NO-DISK"
-# nvme0q1, the I/O queue of CPU 0 (entry 1), on every CPU's column: the
-# reads run on CPU 0.
-vec() { awk '/nvme0q1/ { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' /proc/interrupts; }
+if [ "$dev" = e1000e ]; then
+	# the five vectors of msix_resync_vfio's e1000e, on every CPU
+	vec() { awk '/msix_resync_vfio/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print n + 0 }' /proc/interrupts; }
+	grep -q msix_resync_vfio /proc/interrupts || echo "L2-NO-DEVICE"
+	witness() { echo fire > $ctl || echo "L2-CTL-FAILED fire"; }
+else
+	# The nvme driver probes asynchronously; wait for its disk (bounded).
+	n=0
+	while [ ! -b /dev/nvme0n1 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -b /dev/nvme0n1 ] || echo "L2-NO-DISK"
+	# nvme0q1, the I/O queue of CPU 0 (entry 1), on every CPU's column:
+	# the reads run on CPU 0.
+	vec() { awk '/nvme0q1/ { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' /proc/interrupts; }
+	witness() { taskset 1 /vfio_tool read /dev/nvme0n1 $offs; }
+fi
 
 stty -F /dev/ttyS1 raw -echo
 exec 3<>/dev/ttyS1
@@ -35,7 +46,7 @@ hear() {
 
 echo "L2-CPUS $(grep -c ^processor /proc/cpuinfo)"
 echo "L2-BASELINE irq=$(vec)"
-taskset 1 /vfio_tool read /dev/nvme0n1 $offs
+witness
 echo "L2-BASELINE irq=$(vec)"
 for p in $phases; do
 	echo "L2-PHASE $p irq-before=$(vec)"
@@ -43,7 +54,7 @@ for p in $phases; do
 	say "ready $p"
 	hear go
 	echo restore > $ctl || echo "L2-CTL-FAILED restore $p"
-	taskset 1 /vfio_tool read /dev/nvme0n1 $offs
+	witness
 	echo "L2-PHASE $p irq-after=$(vec)"
 	say "done $p"
 	hear ok

@@ -2,10 +2,12 @@
 /*
  * msix-resync: the guest (L2) side of the nested VFIO test.
  *
- * Built into the L2 kernel of scripts/vfio-build.sh. The nvme driver owns
- * an nvme that L1's vfio-pci assigned to L2's QEMU; L2's init script
- * drives a backdoor-reset cycle around that live device through
- * debugfs, one phase at a time:
+ * Built into the L2 kernel of scripts/vfio-build.sh. The device L1's
+ * vfio-pci assigned to L2's QEMU is either an nvme, owned by the real nvme
+ * driver, or (for the real reset, R3) QEMU's e1000e, owned by this file's
+ * own small driver: five MSI-X vectors, each cause routed to its vector
+ * (kunit/e1000e_msix.h). L2's init script drives a backdoor-reset cycle
+ * around that live device through debugfs, one phase at a time:
  *
  *   echo "save A" > /sys/kernel/debug/msix_resync_vfio/ctl
  *	A (stock): pci_save_state()
@@ -16,6 +18,11 @@
  *   echo restore > /sys/kernel/debug/msix_resync_vfio/ctl
  *	pci_restore_state(), then for B msix_resync_resume(),
  *	msix_resync_free()
+ *   echo fire > /sys/kernel/debug/msix_resync_vfio/ctl   (e1000e only)
+ *	what a driver does after its device's reset: program the device's
+ *	own registers again (a reset cleared them) while keeping its
+ *	vectors, then raise an interrupt on each vector and wait up to
+ *	200 ms for it; logs "FIRE delivered=n0,n1,n2,n3,n4"
  *
  * The nvme driver stays bound and idle meanwhile (no I/O in flight, no
  * device_lock(): nothing else in this guest touches the device), as a
@@ -34,8 +41,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/msix_resync.h>
 #include <linux/mutex.h>
@@ -43,11 +52,94 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "../../kunit/e1000e_msix.h"
+
 static DEFINE_MUTEX(vt_lock);
 static struct dentry *vt_dir;
 static struct pci_dev *vt_pdev;
 static struct msix_resync *vt_rs;
 static char vt_phase;	/* the phase between "save" and "restore", or 0 */
+
+/* The e1000e this file's driver owns, when it is the assigned device. */
+static struct {
+	struct pci_dev *pdev;
+	void __iomem *mmio;
+	atomic_t count[E1000E_MSIX_NVEC];
+} vt_nic;
+
+static irqreturn_t vt_nic_irq(int irq, void *data)
+{
+	atomic_inc(data);
+	return IRQ_HANDLED;
+}
+
+static int vt_nic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	int ret, i;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+	vt_nic.mmio = pcim_iomap(pdev, 0, 0);
+	if (!vt_nic.mmio)
+		return -ENOMEM;
+	ret = pci_alloc_irq_vectors(pdev, E1000E_MSIX_NVEC, E1000E_MSIX_NVEC,
+				    PCI_IRQ_MSIX);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < E1000E_MSIX_NVEC; i++) {
+		ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, i),
+				       vt_nic_irq, 0, "msix_resync_vfio",
+				       &vt_nic.count[i]);
+		if (ret)
+			return ret;
+	}
+	e1000e_msix_program(vt_nic.mmio);
+	vt_nic.pdev = pdev;
+	pr_info("e1000e %s: %d MSI-X vectors\n", pci_name(pdev), E1000E_MSIX_NVEC);
+	return 0;
+}
+
+static const struct pci_device_id vt_nic_ids[] = {
+	{ PCI_DEVICE(PCI_VENDOR_ID_INTEL, E1000E_MSIX_DEVICE) },
+	{ }
+};
+
+static struct pci_driver vt_nic_driver = {
+	.name = "msix_resync_vfio",
+	.id_table = vt_nic_ids,
+	.probe = vt_nic_probe,
+};
+
+/* After the reset: the device's registers again, then each vector once. */
+static int vt_fire(void)
+{
+	int before[E1000E_MSIX_NVEC], got[E1000E_MSIX_NVEC], i, n;
+
+	if (!vt_nic.pdev) {
+		pr_err("fire: no e1000e bound\n");
+		return -ENODEV;
+	}
+	if (vt_phase) {
+		pr_err("fire while phase %c is open\n", vt_phase);
+		return -EBUSY;
+	}
+	e1000e_msix_program(vt_nic.mmio);
+	for (i = 0; i < E1000E_MSIX_NVEC; i++) {
+		before[i] = atomic_read(&vt_nic.count[i]);
+		e1000e_msix_raise(vt_nic.mmio, i);
+		for (n = 0; n < 200 && atomic_read(&vt_nic.count[i]) == before[i]; n++)
+			usleep_range(1000, 2000);
+	}
+	/* a late or duplicated interrupt counts too */
+	msleep(20);
+	for (i = 0; i < E1000E_MSIX_NVEC; i++)
+		got[i] = atomic_read(&vt_nic.count[i]) - before[i];
+	pr_info("FIRE delivered=%d,%d,%d,%d,%d\n", got[0], got[1], got[2],
+		got[3], got[4]);
+	return 0;
+}
 
 static u16 vt_msix_ctrl(struct pci_dev *pdev)
 {
@@ -70,9 +162,12 @@ static int vt_find(void)
 {
 	if (vt_pdev)
 		return 0;
-	vt_pdev = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, NULL);
+	if (vt_nic.pdev)
+		vt_pdev = pci_dev_get(vt_nic.pdev);
+	else
+		vt_pdev = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, NULL);
 	if (!vt_pdev) {
-		pr_err("no nvme device\n");
+		pr_err("no nvme or e1000e device\n");
 		return -ENODEV;
 	}
 	pr_info("device %s, MSI-X %s\n", pci_name(vt_pdev),
@@ -159,13 +254,16 @@ static ssize_t vt_ctl_write(struct file *file, const char __user *ubuf,
 	cmd = strim(buf);
 
 	if (strcmp(cmd, "save A") && strcmp(cmd, "save B") &&
-	    strcmp(cmd, "save N") && strcmp(cmd, "restore")) {
+	    strcmp(cmd, "save N") && strcmp(cmd, "restore") &&
+	    strcmp(cmd, "fire")) {
 		pr_err("unknown command \"%s\"\n", cmd);
 		return -EINVAL;
 	}
 	mutex_lock(&vt_lock);
 	if (cmd[0] == 's')
 		ret = vt_save(cmd[5]);
+	else if (cmd[0] == 'f')
+		ret = vt_fire();
 	else
 		ret = vt_restore();
 	mutex_unlock(&vt_lock);
@@ -180,6 +278,11 @@ static const struct file_operations vt_ctl_fops = {
 
 static int __init vt_init(void)
 {
+	int ret;
+
+	ret = pci_register_driver(&vt_nic_driver);
+	if (ret)
+		return ret;
 	vt_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("ctl", 0200, vt_dir, NULL, &vt_ctl_fops);
 	return 0;
@@ -191,6 +294,7 @@ static void __exit vt_exit(void)
 	if (vt_phase)
 		vt_restore();
 	pci_dev_put(vt_pdev);
+	pci_unregister_driver(&vt_nic_driver);
 }
 
 module_init(vt_init);

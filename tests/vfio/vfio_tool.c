@@ -6,9 +6,11 @@
  *   vfio_tool dump BDF LABEL COUNT   (L1) print Message Control and the
  *                                    first COUNT MSI-X entries as the
  *                                    device holds them
- *   vfio_tool reset BDF R1|R2        (L1) play a backdoor reset: zero the
+ *   vfio_tool reset BDF R1|R2|R3     (L1) play a backdoor reset: zero the
  *                                    address and data of every used entry
- *                                    (R1); also clear MSI-X Enable (R2)
+ *                                    (R1); also clear MSI-X Enable (R2);
+ *                                    a real reset, a secondary bus reset
+ *                                    of the device's root port (R3)
  *   vfio_tool pattern FILE BYTES     (L0) write the disk's known pattern
  *   vfio_tool read DEV OFFSET...     (L2) 4 KiB O_DIRECT reads, timed,
  *                                    compared with the pattern
@@ -23,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,10 @@
 
 #define PCI_CAP_PTR	0x34
 #define PCI_CAP_ID_MSIX	0x11
+#define PCI_CAP_ID_EXP	0x10
+#define PCI_EXP_DEVCAP_FLR	0x10000000u
+#define PCI_BRIDGE_CONTROL	0x3e
+#define PCI_BRIDGE_CTL_BUS_RESET	0x40
 #define MSIX_ENABLE	0x8000
 #define MSIX_MASKALL	0x4000
 #define SECTOR		512
@@ -64,11 +71,31 @@ static unsigned int cfg_read(int fd, unsigned int off, unsigned int len)
 	return v;
 }
 
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A capability's offset in config space, 0 if absent. */
+static unsigned int find_cap(int cfg, unsigned int want)
+{
+	unsigned int pos;
+	int guard = 48;
+
+	for (pos = cfg_read(cfg, PCI_CAP_PTR, 1) & ~3u; pos && guard--;
+	     pos = cfg_read(cfg, pos + 1, 1) & ~3u)
+		if (cfg_read(cfg, pos, 1) == want)
+			return pos;
+	return 0;
+}
+
 static void msix_open(struct msix *m, const char *bdf)
 {
 	char path[256];
-	unsigned int pos, id, tbl, bar, off;
-	int guard = 48, fd;
+	unsigned int tbl, bar, off;
+	int fd;
 	long page = sysconf(_SC_PAGESIZE);
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
@@ -79,15 +106,7 @@ static void msix_open(struct msix *m, const char *bdf)
 		errno = ENODEV;
 		die("%s reads all ones", bdf);
 	}
-	m->cap = 0;
-	for (pos = cfg_read(m->cfg, PCI_CAP_PTR, 1) & ~3u; pos && guard--;
-	     pos = cfg_read(m->cfg, pos + 1, 1) & ~3u) {
-		id = cfg_read(m->cfg, pos, 1);
-		if (id == PCI_CAP_ID_MSIX) {
-			m->cap = pos;
-			break;
-		}
-	}
+	m->cap = find_cap(m->cfg, PCI_CAP_ID_MSIX);
 	if (!m->cap) {
 		errno = ENOENT;
 		die("%s has no MSI-X capability", bdf);
@@ -113,12 +132,16 @@ static void msix_open(struct msix *m, const char *bdf)
 static int dump(const char *bdf, const char *label, unsigned int count)
 {
 	struct msix m;
-	unsigned int ctrl, i;
+	unsigned int ctrl, i, exp;
 
 	msix_open(&m, bdf);
 	ctrl = cfg_read(m.cfg, m.cap + 2, 2);
-	printf("L1-DUMP %s ctrl=%#06x enable=%u maskall=%u size=%u\n", label,
+	exp = find_cap(m.cfg, PCI_CAP_ID_EXP);
+	printf("L1-DUMP %s ctrl=%#06x enable=%u maskall=%u size=%u", label,
 	       ctrl, !!(ctrl & MSIX_ENABLE), !!(ctrl & MSIX_MASKALL), m.size);
+	printf(" command=%#06x bar0=%#010x flr=%u\n", cfg_read(m.cfg, 4, 2),
+	       cfg_read(m.cfg, 0x10, 4),
+	       exp ? !!(cfg_read(m.cfg, exp + 4, 4) & PCI_EXP_DEVCAP_FLR) : 0);
 	for (i = 0; i < count && i < m.size; i++) {
 		volatile uint32_t *e = m.table + 4 * i;
 		uint64_t addr = ((uint64_t)e[1] << 32) | e[0];
@@ -130,17 +153,63 @@ static int dump(const char *bdf, const char *label, unsigned int count)
 	return 0;
 }
 
+/*
+ * R3: the device's whole function reset, as a real backdoor reset does it
+ * (config space, BARs, Command, MSI-X table and Enable, the device's own
+ * registers): Secondary Bus Reset in the Bridge Control of the port above
+ * it, held 2 ms, then 100 ms for the device to come back (PCIe's
+ * Trhfa is 100 ms). Written through the port's sysfs config file: the
+ * kernel and vfio-pci, which own the device, see nothing.
+ */
+static int bus_reset(const char *bdf, struct msix *m)
+{
+	char path[256], port[PATH_MAX], pcfg[PATH_MAX + 8], *slash;
+	unsigned int ctrl = cfg_read(m->cfg, m->cap + 2, 2), bc;
+	uint16_t w;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	if (!realpath(path, port))
+		die("cannot resolve %s", path);
+	slash = strrchr(port, '/');
+	if (!slash)
+		die("no parent port above %s", bdf);
+	*slash = '\0';
+	snprintf(pcfg, sizeof(pcfg), "%s/config", port);
+	fd = open(pcfg, O_RDWR);
+	if (fd < 0)
+		die("cannot open %s", pcfg);
+	bc = cfg_read(fd, PCI_BRIDGE_CONTROL, 2);
+	w = bc | PCI_BRIDGE_CTL_BUS_RESET;
+	if (pwrite(fd, &w, 2, PCI_BRIDGE_CONTROL) != 2)
+		die("cannot write Bridge Control of %s", pcfg);
+	pause_ms(2);
+	w = bc & ~PCI_BRIDGE_CTL_BUS_RESET;
+	if (pwrite(fd, &w, 2, PCI_BRIDGE_CONTROL) != 2)
+		die("cannot write Bridge Control of %s", pcfg);
+	close(fd);
+	pause_ms(100);
+	printf("L1-RESET R3 secondary bus reset of %s ctrl=%#06x->%#06x", port,
+	       ctrl, cfg_read(m->cfg, m->cap + 2, 2));
+	printf(" command=%#06x bar0=%#010x\n", cfg_read(m->cfg, 4, 2),
+	       cfg_read(m->cfg, 0x10, 4));
+	fflush(stdout);
+	return 0;
+}
+
 static int play_reset(const char *bdf, const char *kind)
 {
 	struct msix m;
 	unsigned int i, ctrl, zeroed = 0;
 	uint16_t w;
 
-	if (strcmp(kind, "R1") && strcmp(kind, "R2")) {
+	if (strcmp(kind, "R1") && strcmp(kind, "R2") && strcmp(kind, "R3")) {
 		errno = EINVAL;
-		die("reset kind %s: use R1 or R2", kind);
+		die("reset kind %s: use R1, R2 or R3", kind);
 	}
 	msix_open(&m, bdf);
+	if (!strcmp(kind, "R3"))
+		return bus_reset(bdf, &m);
 	for (i = 0; i < m.size; i++) {
 		volatile uint32_t *e = m.table + 4 * i;
 
@@ -245,7 +314,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && !strcmp(argv[1], "read"))
 		return readcheck(argv[2], argc - 3, argv + 3);
 	fprintf(stderr,
-		"usage: vfio_tool dump BDF LABEL COUNT | reset BDF R1|R2 |\n"
+		"usage: vfio_tool dump BDF LABEL COUNT | reset BDF R1|R2|R3 |\n"
 		"       pattern FILE BYTES | read DEV OFFSET...\n");
 	return 2;
 }
