@@ -16,7 +16,7 @@ export MSIX_RESYNC_CACHE ?= $(HOME)/.cache/msix-resync
 
 VERSION := $(shell cat $(CURDIR)/VERSION)
 DKMS_SRC := /usr/src/msix-resync-$(VERSION)
-DKMS_FILES := Kbuild Makefile VERSION dkms.conf include lib
+DKMS_FILES := Kbuild Makefile VERSION dkms.conf dkms-symvers.sh include lib
 # install-dev: where a driver built out of tree finds the header and the
 # library's Module.symvers (of the kernel KDIR names).
 DEVDIR ?= /usr/src/msix-resync-dev-$(VERSION)
@@ -29,7 +29,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install install-dev consumer help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix bench check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix deb deb-test bench check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -100,6 +100,12 @@ bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..
 
 consumer: deps ## A driver built out of tree against the installed header and Module.symvers, run in a guest, on 5.10, 6.1, 6.12 and 7.2
 	@scripts/check.sh consumer
+
+deb: deps ## Build the Debian package msix-resync-dkms_VERSION_all.deb (debian/, dh-dkms) into out/deb/, lintian-checked
+	@scripts/deb.sh build
+
+deb-test: deps ## The package: build, lintian, apt install into a Debian 12 chroot (DKMS), a driver built against it, modprobe in a guest, apt purge
+	@scripts/check.sh deb
 
 dkms-install: ## Register, build and install with DKMS (root; KERNELRELEASE_DKMS=...)
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)

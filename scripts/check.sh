@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # msix-resync's test runner:
-#   check.sh checkpatch|kernel-doc|e2e|consumer|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|all
+#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +17,7 @@ pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # Each checker's minimum number of checks (README, "What make check runs").
 declare -A MIN=([e2e]=70 [ipr]=9 [vfio]=45 [vfio-matrix]=360 [kunit]=4 [ipr-kunit]=13 [kunit-insmod]=3
-	[stress]=5 [harness]=6 [consumer]=11)
+	[stress]=5 [harness]=6 [consumer]=11 [deb]=16)
 
 # tally OUTPUT LAYER LABEL [RC]: print a checker's PASS/FAIL lines and count
 # them. The layer fails when the checker did not end with its own
@@ -308,6 +308,12 @@ do_consumer() {	# a driver built against the installed library, every kernel
 	done
 }
 
+do_deb() {	# the Debian package: build, lintian, install/DKMS/modprobe/purge in a chroot
+	local res
+	res=$("$TOP/scripts/deb.sh" test)
+	tally "$res" deb msix-resync-dkms $?
+}
+
 do_ipr() {
 	local s res
 	for s in $IPR_SERIES; do
@@ -350,6 +356,7 @@ kunit) do_kunit $KUNIT_SERIES ;;
 stress) do_stress ;;
 ipr) do_ipr ;;
 consumer) do_consumer ;;
+deb) do_deb ;;
 vfio) do_vfio check ;;
 vfio-all) do_vfio all ;;
 vfio-matrix) do_vfio matrix ;;
@@ -364,6 +371,7 @@ all)
 	do_dkms
 	do_e2e
 	do_consumer
+	do_deb
 	do_ipr
 	do_vfio check
 	do_kunit

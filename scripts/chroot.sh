@@ -30,6 +30,12 @@ if [ ! -e "$root/.done" ]; then
 	mkdir -p "$root"
 	$SUDO debootstrap --variant=minbase "$suite" "$root" "$mirror" >&2 ||
 		die "debootstrap failed"
+	# A stable suite's point updates and security fixes, as a
+	# Debian machine of that release has them.
+	if [ "$suite" != sid ]; then
+		printf 'deb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
+			"$mirror" "$suite" "$suite" | $SUDO tee -a "$root/etc/apt/sources.list" >/dev/null
+	fi
 	# The archive's Release file may be past its Valid-Until date.
 	echo 'Acquire::Check-Valid-Until "false";' |
 		$SUDO tee "$root/etc/apt/apt.conf.d/99no-valid-until" >/dev/null
