@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series=${1:?usage: build-debian.sh SERIES}
-root=$("$TOP/scripts/fetch-debian.sh" kernel "$series")
+root=$(fetch_kernel "$series")
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
 kdir=$(kdir "$series" "$root")
 out=$MSIX_RESYNC_CACHE/build/$series

@@ -80,7 +80,7 @@ SOURCES=$(cd "$TOP" && find lib include kunit tests bench -name '*.[ch]' | sort)
 
 do_builds() {
 	local s
-	for s in $ALL_SERIES; do
+	for s in $ALL_SERIES $PPC_SERIES; do
 		if "$TOP/scripts/build-debian.sh" "$s" >/dev/null; then
 			pass "build: Debian $s headers, W=1 C=2, no warnings"
 		else
@@ -140,14 +140,17 @@ do_kernel_doc() {
 	fi
 }
 
-# The e2e runs: every series with 4 vCPUs, and 6.12 with one.
-E2E_RUNS=${E2E_RUNS:-"5.10:4 6.1:4 6.12:4 6.12:1 7.2:4"}
+# The e2e runs: every series with 4 vCPUs, and 6.12 with one; ppc64le on
+# a pseries machine (PPC_SERIES) with 4.
+E2E_RUNS=${E2E_RUNS:-"5.10:4 6.1:4 6.12:4 6.12:1 7.2:4 6.1-ppc64el:4"}
 
 do_e2e() {
-	local run s cpus dir res label
+	local run s cpus dir res label arch
 	for run in $E2E_RUNS; do
 		s=${run%%:*} cpus=${run#*:}
-		label="$s/${cpus}cpu"
+		arch=x86_64
+		[ "${s%-ppc64el}" != "$s" ] && arch=ppc64le
+		label="$arch ${s%-ppc64el}/${cpus}cpu"
 		dir=$OUT/e2e-$s-${cpus}cpu
 		rm -rf "$dir"
 		if ! "$TOP/scripts/guest-run.sh" "$s" check "$dir" "$cpus"; then

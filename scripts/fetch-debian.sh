@@ -4,12 +4,14 @@
 # bullseye, 6.1, 6.12; 7.2 from sid, in the sid chroot)
 # into the cache, unpacked, no root needed: apt-get download + dpkg-deb -x.
 #
-#   fetch-debian.sh kernel SERIES [generic]
+#   fetch-debian.sh kernel SERIES [generic|ppc64el]
 #                                   -> prints the unpacked root (the cloud
-#                                      flavour, or the generic one apart)
+#                                      flavour, or the generic one, or
+#                                      ppc64el's powerpc64le one, apart)
 #   fetch-debian.sh source SERIES   -> prints a partial linux-source tree
 #                                      (scripts/, Documentation/sphinx/)
 #   fetch-debian.sh tree SERIES     -> prints the whole pristine source tree
+#   fetch-debian.sh busybox ARCH    -> prints a static busybox of ARCH
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +21,9 @@ flavour=${3:-cloud}
 dest=$MSIX_RESYNC_CACHE/debian/$series
 [ "$what" = kernel ] && [ "$flavour" != cloud ] && dest=$dest-$flavour
 mkdir -p "$dest/debs"
-apt_use_series "$series"
+# ppc64el: the target's packages from a state directory of its own
+if [ "$what" = kernel ] && [ "$flavour" = ppc64el ]; then apt_use_series "$series" ppc64el
+else apt_use_series "$series"; fi
 
 resolve() {
 	local pkg
@@ -34,20 +38,21 @@ resolve() {
 	echo "$pkg"
 }
 
-download() {	# download + unpack packages not yet unpacked
-	local p
+download() {	# download + unpack packages (NAME or NAME=VERSION) not yet unpacked
+	local p n
 	for p in "$@"; do
-		[ -e "$dest/debs/$p.unpacked" ] && continue
+		n=${p%%=*}
+		[ -e "$dest/debs/$n.unpacked" ] && continue
 		info "downloading $p"
-		(cd "$dest/debs" && rm -f "${p}"_*.deb && apt-get "${APT_OPTS[@]}" download -q "$p" 2>&1 |
+		(cd "$dest/debs" && rm -f "${n}"_*.deb && apt-get "${APT_OPTS[@]}" download -q "$p" 2>&1 |
 			grep -v '^W: Download is performed unsandboxed' >&2 || true)
 		local deb
-		deb=$(ls "$dest/debs/${p}"_*.deb 2>/dev/null | head -n1)
+		deb=$(ls "$dest/debs/${n}"_*.deb 2>/dev/null | head -n1)
 		[ -n "$deb" ] || die "apt-get download $p failed"
 		info "unpacking $(basename "$deb")"
 		dpkg-deb -x "$deb" "$dest/root"
 		rm -f "$deb"
-		touch "$dest/debs/$p.unpacked"
+		touch "$dest/debs/$n.unpacked"
 	done
 }
 
@@ -87,7 +92,18 @@ kernel)
 		common=$(apt-cache "${APT_OPTS[@]}" depends "$headers" | awk '/Depends: linux-headers-.*-common/ { print $2; exit }')
 		kbuild=$(apt-cache "${APT_OPTS[@]}" depends "$headers" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
 		[ -n "$common" ] && [ -n "$kbuild" ] || die "cannot resolve the dependencies of $headers"
-		download "$headers" "$common" "$kbuild" "$image"
+		if [ "$flavour" = ppc64el ]; then
+			# The headers' programs (scripts/) come from the
+			# build machine's linux-kbuild: this machine's.
+			download "$headers" "$common" "$image"
+			# the kbuild of the headers' own version
+			kver=$(dpkg-deb -f "$dest/debs/$headers.deb" Version 2>/dev/null ||
+				apt-cache "${APT_OPTS[@]}" show "$headers" | sed -n 's/^Version: //p' | head -n1)
+			apt_use_series "$series"
+			download "$kbuild=$kver"
+		else
+			download "$headers" "$common" "$kbuild" "$image"
+		fi
 		# Debian's headers Makefile includes its common part by
 		# absolute path; point it into the cache.
 		sed -i "s|include /usr/src/|include $dest/root/usr/src/|" \
@@ -131,6 +147,17 @@ tree)
 		touch "$tree/.done"
 	fi
 	echo "$tree"
+	;;
+busybox)
+	# A static busybox of another architecture (SERIES: ppc64el), for
+	# the initramfs of its guests.
+	arch=$series
+	dest=$MSIX_RESYNC_CACHE/debian/busybox-$arch
+	mkdir -p "$dest/debs"
+	apt_use_series bookworm "$arch"
+	download busybox-static
+	[ -x "$dest/root/bin/busybox" ] || die "no busybox in busybox-static:$arch"
+	echo "$dest/root/bin/busybox"
 	;;
 *)
 	die "unknown: $what"

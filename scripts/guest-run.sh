@@ -17,9 +17,15 @@ mode=${2:?usage: guest-run.sh SERIES MODE OUTDIR}
 outdir=${3:?usage: guest-run.sh SERIES MODE OUTDIR [CPUS]}
 cpus=${4:-4}
 
-root=$("$TOP/scripts/fetch-debian.sh" kernel "$series")
+root=$(fetch_kernel "$series")
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
 kodir=$("$TOP/scripts/build-debian.sh" "$series")
+arch=x86_64 kernel=$root/boot/vmlinuz-$krel
+if [ "${series%-ppc64el}" != "$series" ]; then
+	arch=ppc64le kernel=$root/boot/vmlinux-$krel
+	BUSYBOX=$("$TOP/scripts/fetch-debian.sh" busybox ppc64el)
+	export BUSYBOX
+fi
 
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
@@ -46,9 +52,9 @@ poweroff -f
 INIT
 mkinitramfs "$initrd" "$init" "$kodir/msix_resync.ko" "$kodir/tests/guest/msix_resync_e2e.ko"
 
-step "booting Debian $series ($krel) in QEMU/TCG, $cpus vCPUs, mode $mode"
+step "booting Debian $series ($krel, $arch) in QEMU/TCG, $cpus vCPUs, mode $mode"
 start=$(date +%s)
-e1000e_guest "$outdir" "$cpus" "$root/boot/vmlinuz-$krel" "$initrd" ||
+e1000e_guest "$outdir" "$cpus" "$kernel" "$initrd" "$arch" ||
 	die "QEMU failed or timed out; see $outdir/console.log"
 info "guest ran for $(( $(date +%s) - start )) s; logs in $outdir"
 grep -q 'msix_resync_e2e: GUEST-END' "$outdir/console.log" ||

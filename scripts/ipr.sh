@@ -97,39 +97,48 @@ for p in $patches; do
 	if [ -z "$log" ]; then pass "checkpatch --strict: $p"; else echo "$log"; fail "checkpatch --strict: $p"; fi
 done
 
-# 5. ipr.ko out of tree against Debian's headers, with the library.
-kodir=$("$TOP/scripts/build-debian.sh" "$series" 2>/dev/null) || { fail "library build"; exit 0; }
-root=$("$TOP/scripts/fetch-debian.sh" kernel "$series")
-krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
-kdir=$(kdir "$series" "$root")
+# 5. ipr.ko out of tree against Debian's headers, with the library: for
+# x86_64, and for ppc64le (POWER, where ipr adapters live) where Debian's
+# ppc64el headers of the series are fetched (lib.sh's PPC_SERIES).
 warnings() {	# the W=1 and sparse messages, without line numbers
 	grep -E '(warning|error):' "$1" | sed -E 's/^[^ ]*:[0-9]+:([0-9]+:)? //' | sort -u
 }
-for v in stock patched; do
-	d=$base/oot-$v
-	rm -rf "$d" && mkdir -p "$d"
-	from=$pristine
-	[ $v = patched ] && from=$gt
-	cp "$from/drivers/scsi/ipr.c" "$from/drivers/scsi/ipr.h" "$d/"
-	printf 'obj-m := ipr.o\nccflags-y += -I%s/include\n' \
-		"$TOP" > "$d/Kbuild"
-	kmake "$series" -C "$kdir" M="$d" W=1 C=2 KBUILD_EXTRA_SYMBOLS="$kodir/Module.symvers" \
-		modules >"$d/build.log" 2>&1
-	echo $? > "$d/rc"
-done
-new=$(comm -13 <(warnings "$base/oot-stock/build.log") <(warnings "$base/oot-patched/build.log"))
-# C=2 that did not run sparse is no check at all
-if grep -h 'sparse is not available' "$base"/oot-*/build.log; then
-	fail "sparse did not run on the out-of-tree ipr.ko builds against $krel"
-fi
-if [ "$(cat "$base/oot-patched/rc")" = 0 ] && [ -e "$base/oot-patched/ipr.ko" ] && [ -z "$new" ]; then
-	pass "ipr.ko builds out of tree against $krel, W=1 C=2: no warning beyond stock ipr.c's $(warnings "$base/oot-stock/build.log" | wc -l)"
-else
-	echo "$new"
-	fail "out-of-tree ipr.ko against $krel (log: $base/oot-patched/build.log)"
-fi
-if modinfo -F depends "$base/oot-patched/ipr.ko" 2>/dev/null | grep -qw msix_resync; then
-	pass "the out-of-tree ipr.ko depends on msix_resync ($(du -b "$base/oot-patched/ipr.ko" | cut -f1) bytes)"
-else
-	fail "the out-of-tree ipr.ko does not use msix_resync"
-fi
+oot() {	# oot TARGET (SERIES or SERIES-ppc64el) ARCH-NAME
+	local target=$1 arch=$2 kodir root krel kdir v d from new
+	kodir=$("$TOP/scripts/build-debian.sh" "$target" 2>/dev/null) || { fail "$arch: library build"; return; }
+	root=$(fetch_kernel "$target")
+	krel=$(cat "$MSIX_RESYNC_CACHE/debian/$target/krel")
+	kdir=$(kdir "$target" "$root")
+	for v in stock patched; do
+		d=$base/oot-$target-$v
+		rm -rf "$d" && mkdir -p "$d"
+		from=$pristine
+		[ $v = patched ] && from=$gt
+		cp "$from/drivers/scsi/ipr.c" "$from/drivers/scsi/ipr.h" "$d/"
+		printf 'obj-m := ipr.o\nccflags-y += -I%s/include\n' \
+			"$TOP" > "$d/Kbuild"
+		kmake "$target" -C "$kdir" M="$d" W=1 C=2 KBUILD_EXTRA_SYMBOLS="$kodir/Module.symvers" \
+			modules >"$d/build.log" 2>&1
+		echo $? > "$d/rc"
+	done
+	d=$base/oot-$target
+	new=$(comm -13 <(warnings "$d-stock/build.log") <(warnings "$d-patched/build.log"))
+	# C=2 that did not run sparse is no check at all
+	if grep -h 'sparse is not available' "$d"-*/build.log; then
+		fail "$arch: sparse did not run on the out-of-tree ipr.ko builds against $krel"
+	fi
+	if [ "$(cat "$d-patched/rc")" = 0 ] && [ -e "$d-patched/ipr.ko" ] && [ -z "$new" ] &&
+	   file "$d-patched/ipr.ko" | grep -q "$([ "$arch" = ppc64le ] && echo PowerPC || echo x86-64)"; then
+		pass "$arch: ipr.ko builds out of tree against $krel, W=1 C=2: no warning beyond stock ipr.c's $(warnings "$d-stock/build.log" | wc -l)"
+	else
+		echo "$new"
+		fail "$arch: out-of-tree ipr.ko against $krel (log: $d-patched/build.log)"
+	fi
+	if modinfo -F depends "$d-patched/ipr.ko" 2>/dev/null | grep -qw msix_resync; then
+		pass "$arch: the out-of-tree ipr.ko depends on msix_resync ($(du -b "$d-patched/ipr.ko" | cut -f1) bytes)"
+	else
+		fail "$arch: the out-of-tree ipr.ko does not use msix_resync"
+	fi
+}
+oot "$series" x86_64
+case " $PPC_SERIES " in *" $series-ppc64el "*) oot "$series-ppc64el" ppc64le ;; esac

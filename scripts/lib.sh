@@ -9,6 +9,9 @@ export MSIX_RESYNC_CACHE TOP
 # built (W=1, sparse) and booted for e2e: 5.10 from bullseye, 6.1 and 6.12
 # from bookworm, 7.2 from sid (in a sid chroot).
 ALL_SERIES="5.10 6.1 6.12 7.2"
+# ppc64le (POWER, where ipr lives): cross-built against Debian's ppc64el
+# headers (bookworm's 6.1; security's 6.12 is not served for ppc64el here).
+PPC_SERIES="6.1-ppc64el"
 # The KUnit kernels and DKMS of make check (KUNIT_SERIES for make kunit).
 SERIES="6.1 6.12"
 # The ipr series also exists for sid's Linux 7.2 (built in a sid chroot).
@@ -21,6 +24,7 @@ KUNIT_SERIES=${KUNIT_SERIES:-"6.1 6.12 7.2"}
 meta_image() {
 	local flavour=cloud-amd64 series=
 	[ "${2:-cloud}" = generic ] && flavour=amd64
+	[ "${2:-cloud}" = ppc64el ] && flavour=powerpc64le
 	case $1 in
 	5.10|6.1|7.2) ;;	# bullseye's, bookworm's and sid's default kernels
 	*) series=$1- ;;
@@ -37,12 +41,16 @@ kdir() {
 
 # kmake SERIES MAKE-ARGS...: make against a series' headers; sid's (7.2)
 # in the sid chroot, with sid's gcc (paths under the cache and the
-# project are the same in there); bullseye's (5.10) with gcc-12.
+# project are the same in there); bullseye's (5.10) with gcc-12; SERIES-ppc64el
+# (ppc64le headers) with gcc-powerpc64le-linux-gnu.
 kmake() {
 	local series=$1
 	shift
 	if [ "$series" = 7.2 ]; then
 		"$TOP/scripts/sid-chroot.sh" run make "$@"
+	elif [ "${series%-ppc64el}" != "$series" ]; then
+		# ppc64le: Debian's cross compiler, this machine's kbuild
+		make ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- "$@"
 	elif [ "$series" = 5.10 ]; then
 		# bullseye's headers name gcc-10; bookworm's gcc-12 builds for
 		# them (their kbuild programs run on bookworm's libc)
@@ -70,25 +78,35 @@ series_suite() {
 # cache directories under the cache, so the host's apt and packages stay
 # as they are; its lists are fetched the first time.
 APT_OPTS=()
-apt_use_series() {
-	local suite d
+apt_use_series() {	# apt_use_series SERIES [ARCH]
+	local suite d arch=${2:-} archopt=
 	suite=$(series_suite "$1")
 	APT_OPTS=()
-	[ -n "$suite" ] || return 0
-	d=$MSIX_RESYNC_CACHE/apt/$suite
+	[ -n "$suite$arch" ] || return 0
+	# another architecture (ppc64el): bookworm's packages of it, in a
+	# state directory of their own
+	[ -n "$suite" ] || suite=bookworm
+	d=$MSIX_RESYNC_CACHE/apt/$suite${arch:+-$arch}
+	[ -n "$arch" ] && archopt="arch=$arch "
 	APT_OPTS=(-o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/none"
 		-o "Dir::State=$d/state" -o "Dir::State::status=$d/state/status"
 		-o "Dir::Cache=$d/cache" -o "Acquire::Check-Valid-Until=false"
 		-o "APT::Sandbox::User=root")
+	[ -n "$arch" ] && APT_OPTS+=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
 	if [ ! -e "$d/state/.updated" ]; then
 		step "apt: fetching the package lists of Debian $suite (separate state in $d)"
 		mkdir -p "$d/none" "$d/state/lists/partial" "$d/cache/archives/partial"
 		touch "$d/state/status"
 		cat > "$d/sources.list" <<-EOF
-		deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main
-		deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security $suite-security main
+		deb [${archopt}signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main
+		deb [${archopt}signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite-updates main
+		deb [${archopt}signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security $suite-security main
 		EOF
-		apt-get "${APT_OPTS[@]}" update -q >&2 || die "apt-get update for $suite failed"
+		# An index the mirror serves inconsistently (mid-sync) is
+		# skipped with apt's own error above; what the others hold is
+		# used, and a package none holds fails where it is resolved.
+		apt-get "${APT_OPTS[@]}" update -q >&2 ||
+			info "apt-get update for $suite${arch:+ ($arch)} had errors; going on with the indexes it got"
 		touch "$d/state/.updated"
 	fi
 }
@@ -100,13 +118,14 @@ apt_first_dep() {
 }
 
 # mkinitramfs OUT INIT FILE...: a busybox initramfs with INIT as /init and
-# the FILEs (modules, or directories of them) at its root.
+# the FILEs (modules, or directories of them) at its root. BUSYBOX names
+# another architecture's static busybox.
 mkinitramfs() {
 	local out=$1 init=$2 stage
 	shift 2
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,dev,proc,sys}
-	cp /bin/busybox "$stage/bin/busybox"
+	cp "${BUSYBOX:-/bin/busybox}" "$stage/bin/busybox"
 	cp -r "$@" "$stage/"
 	cp "$init" "$stage/init"
 	chmod +x "$stage/init"
@@ -120,21 +139,41 @@ mkinitramfs() {
 # (read by tests/e2e/guestlog.py). With more than one vCPU TCG runs
 # single-threaded: multi-threaded TCG oopses early in SMP guests here
 # (BRIEF 8).
+#
+# ARCH ppc64le (default x86_64): a pseries machine (POWER9, SLOF), the
+# e1000e on the spapr PHB behind a PCI bridge, the console on hvc0.
 e1000e_guest() {
-	local outdir=$1 cpus=$2 kernel=$3 initrd=$4 accel=tcg
+	local outdir=$1 cpus=$2 kernel=$3 initrd=$4 arch=${5:-x86_64} accel=tcg
+	local machine append
 	[ "$cpus" -gt 1 ] && accel=tcg,thread=single
 	rm -f "$outdir/console.log" "$outdir/trace.log"
-	timeout 600 qemu-system-x86_64 \
-		-accel "$accel" -M q35 -cpu max -smp "$cpus" -m 512 \
+	if [ "$arch" = ppc64le ]; then
+		machine=(qemu-system-ppc64 -M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+			-cpu power9 -m 1024 -device pci-bridge,id=br1,chassis_nr=1,shpc=off
+			-device e1000e,bus=br1,addr=0,id=nic0)
+		append="console=hvc0 panic=-1 loglevel=7"
+	else
+		machine=(qemu-system-x86_64 -M q35 -cpu max -m 512
+			-device pcie-root-port,id=rp1,chassis=1,slot=1
+			-device e1000e,bus=rp1,id=nic0)
+		append="console=ttyS0 panic=-1 loglevel=7 mitigations=off"
+	fi
+	timeout 900 "${machine[@]}" -accel "$accel" -smp "$cpus" \
 		-display none -monitor none -no-reboot -nic none \
 		-serial "file:$outdir/console.log" \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=7 mitigations=off" \
-		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
-		-device e1000e,bus=rp1,id=nic0 \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-trace enable=msix_write_config -trace enable=pci_cfg_write \
 		-trace enable=e1000e_irq_msix_notify_vec \
 		-trace enable=memory_region_ops_write \
 		-D "$outdir/trace.log" 2>&1 | grep -v 'has no peer' >&2
 	return "${PIPESTATUS[0]}"
+}
+
+# fetch_kernel SERIES: fetch-debian.sh kernel for a series name as the
+# scripts use it (6.12, 6.1-ppc64el); prints the unpacked root.
+fetch_kernel() {
+	case $1 in
+	*-ppc64el) "$TOP/scripts/fetch-debian.sh" kernel "${1%-ppc64el}" ppc64el ;;
+	*) "$TOP/scripts/fetch-debian.sh" kernel "$1" ;;
+	esac
 }

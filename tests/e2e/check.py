@@ -20,6 +20,8 @@ DEV_BUS = 1             # the device's bus number, as Linux addresses it
 class Checker:
     def __init__(self, label, run):
         self.label, self.run = label, run
+        # the guest's kernel, as its init printed it
+        self.pseries = any('INIT' in l and 'powerpc' in l for l in run.console)
         self.passed = self.failed = 0
 
     def check(self, name, ok, detail=''):
@@ -181,6 +183,23 @@ class Checker:
         self.check('vanished device: alloc, quiesce and resume give -ENODEV, one log line each',
                    [r.get('vanished:' + k) for k in ('alloc', 'quiesce', 'resume')] == [ENODEV] * 3
                    and len(lines) == 3, '%r %r' % (r, lines))
+        if self.pseries:
+            # pseries reaches config space through RTAS calls, which QEMU
+            # does not trace: no host-bridge witness to ask.
+            print('INFO %s vanished device: no host-bridge witness on pseries '
+                  '(RTAS config cycles are not traced); 2 checks not run' % self.label)
+        else:
+            self.host_bridge_witness()
+        b, f = self.run.obs['vanished:before'], self.run.obs['vanished:failed']
+        self.check('vanished device: the failed resume leaves the MSI core\'s cached masks '
+                   'as the driver had them (a later restore cannot write them masked)',
+                   all(f[v]['msimask'] == b[v]['msimask'] for v in b), '%r %r' % (b, f))
+        self.check('vanished device: back again, resume completes and interrupts arrive',
+                   r.get('vanished:resume-back') == 0 and
+                   all(self.run.irqs['vanished'][v] == (0 if v == MASKED_VEC else 1)
+                       for v in range(5)), repr(self.run.irqs.get('vanished')))
+
+    def host_bridge_witness(self):
         ecam = self.run.ecam_between('vanished:begin', 'vanished:end')
         # While its root port forwards another bus number, writes to the
         # device's own address reach the host bridge and nothing else (the
@@ -194,14 +213,6 @@ class Checker:
                 if e[0] == DEV_BUS and e[2] == 0xc]
         self.check('vanished device: the host-bridge witness sees config writes to the device '
                    '(the marker writes of the stock case)', len(seen) >= 8, repr(seen[:4]))
-        b, f = self.run.obs['vanished:before'], self.run.obs['vanished:failed']
-        self.check('vanished device: the failed resume leaves the MSI core\'s cached masks '
-                   'as the driver had them (a later restore cannot write them masked)',
-                   all(f[v]['msimask'] == b[v]['msimask'] for v in b), '%r %r' % (b, f))
-        self.check('vanished device: back again, resume completes and interrupts arrive',
-                   r.get('vanished:resume-back') == 0 and
-                   all(self.run.irqs['vanished'][v] == (0 if v == MASKED_VEC else 1)
-                       for v in range(5)), repr(self.run.irqs.get('vanished')))
 
     def stale(self):
         r = self.run.rets
