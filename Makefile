@@ -93,7 +93,7 @@ ipr: deps ## The ipr series for 6.1, 6.12 and 7.2: git am + quilt on pristine so
 vfio-repro: deps ## Nested VFIO: seed failure and cure, R1/R2 resets x H1/H0 hosts, L2 6.12 and 6.1
 	@scripts/check.sh vfio-all
 
-vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.12, 6.1 x resets R1, R2, R3 (real) x H1 (H0 on 6.12); about 70 min
+vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.12, 6.1 x resets R1, R2, R3 (real), host H1; about 55 min
 	@scripts/check.sh vfio-matrix
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors

@@ -12,8 +12,9 @@
 #             runs the negative control)
 #     matrix  L2's hypervisor QEMU 7.2 (bookworm), 10.0 (trixie) and 11.1
 #             (sid) x L1 host kernels 6.12 and 6.1 x R1, R2, R3 with host
-#             H1, and R1, R2 with H0 on 6.12 (H0 is a 6.12 module); L2
-#             from 6.12. VFIO_MATRIX_QEMU / VFIO_MATRIX_L1 narrow it.
+#             H1 (VFIO_MATRIX_H0=1 adds R1, R2 with H0 on 6.12: H0 is a
+#             6.12 module); L2 from 6.12. VFIO_MATRIX_QEMU and
+#             VFIO_MATRIX_L1 narrow it.
 #
 # Logs of the last run stay in $OUT/vfio/CELL/.
 set -euo pipefail
@@ -31,8 +32,9 @@ matrix)
 			for r in R1 R2 R3; do
 				cells="$cells q$q-h$h-6.12-$r-H1"
 			done
-			# H0 is a rebuilt 6.12 vfio-pci-core
-			[ "$h" = 6.12 ] && cells="$cells q$q-h$h-6.12-R1-H0 q$q-h$h-6.12-R2-H0"
+			# H0 is a rebuilt 6.12 vfio-pci-core (VFIO_MATRIX_H0=1)
+			[ "$h" = 6.12 ] && [ -n "${VFIO_MATRIX_H0:-}" ] &&
+				cells="$cells q$q-h$h-6.12-R1-H0 q$q-h$h-6.12-R2-H0"
 		done
 	done
 	;;

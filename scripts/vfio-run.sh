@@ -122,7 +122,8 @@ start=$(date +%s)
 touch "$outdir/l1-console.log" "$outdir/l2-console.log"
 { tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
   echo $! > "$stage/tail.pid"; } |
-	grep --line-buffered -E '^(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL))' |
+	grep --line-buffered -E '^(\[[ 0-9.]*\] )?(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL))' |
+	sed -u 's/^\[[ 0-9.]*\] //' |
 	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
 # cleanup() stops tail, which ends the filter after it (EOF).
 timeout 900 qemu-system-x86_64 \
@@ -131,7 +132,7 @@ timeout 900 qemu-system-x86_64 \
 	-display none -monitor none -no-reboot -nic none \
 	-serial "file:$outdir/l1-console.log" \
 	-kernel "$root/boot/vmlinuz-$krel" -initrd "$outdir/l1-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 intel_iommu=on iomem=relaxed mitigations=off msixr.reset=$reset msixr.host=$host msixr.out=$outdir msixr.phases=$phases msixr.dev=$dev" \
+	-append "console=ttyS0 panic=-1 loglevel=7 intel_iommu=on iomem=relaxed mitigations=off msixr.reset=$reset msixr.host=$host msixr.out=$outdir msixr.phases=$phases msixr.dev=$dev printk.devkmsg=on" \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
 	-drive "file=$disk,if=none,id=disk0,format=raw,snapshot=on" \
 	-device nvme,serial=msixresync,drive=disk0,bus=rp1 \
@@ -141,5 +142,5 @@ timeout 900 qemu-system-x86_64 \
 	-virtfs "local,path=$outdir,mount_tag=out,security_model=none" ||
 	die "L0 QEMU failed or timed out; see $outdir/l1-console.log"
 info "nested run took $(( $(date +%s) - start )) s; logs in $outdir"
-grep -q '^L1-END' "$outdir/l1-console.log" ||
+grep -qE '^(\[[ 0-9.]*\] )?L1-END' "$outdir/l1-console.log" ||
 	die "L1 did not reach its end; see $outdir/l1-console.log"

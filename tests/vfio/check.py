@@ -53,10 +53,15 @@ PHASES = 'ABN'
 BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic')
 
 
+STAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
+
+
 def read(path):
+    """A log's lines, without the kernel's timestamps: the inits print
+    through /dev/kmsg, so their lines carry one too."""
     try:
         with open(path, errors='replace') as f:
-            return f.read().splitlines()
+            return [STAMP.sub('', s.rstrip('\r')) for s in f.read().splitlines()]
     except OSError:
         return []
 

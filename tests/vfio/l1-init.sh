@@ -13,6 +13,11 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# Everything this script and its programs print goes through the kernel's
+# log, a record per line: on the console a line of ours and a line of the
+# kernel's never interleave (the checker reads them in order). The kernel
+# takes our records unlimited with printk.devkmsg=on (vfio-run.sh).
+exec > /dev/kmsg 2>&1
 arg() { sed -n "s/.*msixr\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 reset=$(arg reset)
 host=$(arg host)
@@ -63,7 +68,7 @@ chroot /host qemu-system-x86_64 -accel tcg,thread=single -M q35 -cpu max -smp 4 
 	-bios /usr/share/qemu/qboot.rom -display none -monitor none \
 	-no-reboot -nic none \
 	-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases) msixr.dev=$dev" \
+	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases) msixr.dev=$dev printk.devkmsg=on" \
 	-serial "file:$out/l2-console.log" \
 	-chardev pipe,id=sync,path=/tmp/sync -serial chardev:sync \
 	-device vfio-pci,host="$bdf" \
@@ -79,7 +84,7 @@ n=0
 until ls -l /proc/$qemu/fd 2>/dev/null | grep -q sync.out; do
 	state=$(cut -d' ' -f3 /proc/$qemu/stat 2>/dev/null)
 	if [ -z "$state" ] || [ "$state" = Z ] || [ $n -ge 1200 ]; then
-		sed 's/^/L1-L2-QEMU: /' /host/tmp/qemu.out
+		while read -r l; do echo "L1-L2-QEMU: $l"; done < /host/tmp/qemu.out
 		fail "L2's QEMU did not open its sync pipe"
 	fi
 	sleep 0.1
@@ -110,6 +115,6 @@ while read -r line <&3; do
 done
 wait $qemu
 echo "L1-L2-QEMU exited $?"
-sed 's/^/L1-L2-QEMU: /' /host/tmp/qemu.out
+while read -r l; do echo "L1-L2-QEMU: $l"; done < /host/tmp/qemu.out
 echo "L1-END"
 poweroff -f

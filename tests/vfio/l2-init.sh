@@ -12,6 +12,9 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
+# Our lines go through the kernel's log, a record per line, so that they
+# never interleave with the kernel's on the console (printk.devkmsg=on).
+exec > /dev/kmsg 2>&1
 mount -t debugfs nodev /sys/kernel/debug
 echo "L2-START $(uname -r)"
 phases=$(sed -n 's/.*msixr\.phases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')

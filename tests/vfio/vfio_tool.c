@@ -305,6 +305,8 @@ static int readcheck(const char *dev, int n, char **offs)
 
 int main(int argc, char **argv)
 {
+	/* a write per line: L1's and L2's init send it to /dev/kmsg */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 5 && !strcmp(argv[1], "dump"))
 		return dump(argv[2], argv[3], strtoul(argv[4], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "reset"))
