@@ -10,7 +10,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 SERIES ?= 6.1 6.12
 ALL_SERIES ?= 5.10 6.1 6.12 7.2
-PPC_SERIES ?= 6.1-ppc64el
+PPC_SERIES ?= 6.1-ppc64el 6.12-ppc64el
 IPR_SERIES ?= 6.1 6.12 7.2
 OUT ?= $(CURDIR)/out
 export MSIX_RESYNC_CACHE ?= $(HOME)/.cache/msix-resync
@@ -54,7 +54,7 @@ deps: ## Install the Debian packages the build and tests need (apt, as root)
 fetch: deps ## Fetch Debian's 5.10, 6.1, 6.12 and 7.2 cloud kernels and headers into the cache
 	@for s in $(ALL_SERIES); do scripts/fetch-debian.sh kernel $$s >/dev/null || exit 1; done
 
-modules-all: deps ## Build against Debian's 5.10, 6.1, 6.12 and 7.2 headers (x86_64) and 6.1's ppc64el headers (cross), W=1 and sparse (C=2), warnings fail
+modules-all: deps ## Build against Debian's 5.10, 6.1, 6.12 and 7.2 headers (x86_64) and 6.1's and 6.12's ppc64el headers (cross), W=1 and sparse (C=2), warnings fail
 	@for s in $(ALL_SERIES) $(PPC_SERIES); do scripts/build-debian.sh $$s >/dev/null || exit 1; done
 
 checkpatch: deps ## Run checkpatch.pl --strict (from Debian's linux-source) over the sources
@@ -63,7 +63,7 @@ checkpatch: deps ## Run checkpatch.pl --strict (from Debian's linux-source) over
 kernel-doc: deps ## Run kernel-doc -none over the sources; check Context:/Return: of exports
 	@scripts/check.sh kernel-doc
 
-e2e: deps ## Boot Debian's 5.10, 6.1, 6.12 and 7.2 cloud kernels (x86_64) and 6.1 ppc64el (pseries) in QEMU and run the end-to-end tests
+e2e: deps ## Boot Debian's 5.10, 6.1, 6.12 and 7.2 cloud kernels (x86_64) and 6.1 and 6.12 ppc64el (pseries) in QEMU and run the end-to-end tests
 	@scripts/check.sh e2e
 
 check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end, ipr, nested VFIO, KUnit

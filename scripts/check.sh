@@ -142,7 +142,7 @@ do_kernel_doc() {
 
 # The e2e runs: every series with 4 vCPUs, and 6.12 with one; ppc64le on
 # a pseries machine (PPC_SERIES) with 4.
-E2E_RUNS=${E2E_RUNS:-"5.10:4 6.1:4 6.12:4 6.12:1 7.2:4 6.1-ppc64el:4"}
+E2E_RUNS=${E2E_RUNS:-"5.10:4 6.1:4 6.12:4 6.12:1 7.2:4 6.1-ppc64el:4 6.12-ppc64el:4"}
 
 do_e2e() {
 	local run s cpus dir res label arch

@@ -22,7 +22,7 @@ dest=$MSIX_RESYNC_CACHE/debian/$series
 [ "$what" = kernel ] && [ "$flavour" != cloud ] && dest=$dest-$flavour
 mkdir -p "$dest/debs"
 # ppc64el: the target's packages from a state directory of its own
-if [ "$what" = kernel ] && [ "$flavour" = ppc64el ]; then apt_use_series "$series" ppc64el
+if [ "$what" = kernel ] && [ "$flavour" = ppc64el ]; then apt_use_series "$series-ppc64el" ppc64el
 else apt_use_series "$series"; fi
 
 resolve() {
@@ -85,6 +85,20 @@ kernel)
 		exit 0
 	fi
 	image=$(resolve "$(meta_image "$series" "$flavour")")
+	if [ "$flavour" = ppc64el ] && [ ! -e "$dest/debs/$image.unpacked" ]; then
+		# This archive mirror lists ppc64el kernels it does not hold:
+		# the newest release of the series whose headers download.
+		for cand in $image $(apt-cache "${APT_OPTS[@]}" search --names-only \
+			"^linux-image-${series//./\\.}\.[0-9]+.*-powerpc64le\$" 2>/dev/null |
+			awk '{ print $1 }' | sort -rV); do
+			(cd "$dest/debs" && apt-get "${APT_OPTS[@]}" download -q --print-uris \
+				"linux-headers-${cand#linux-image-}" 2>/dev/null | grep -q "'" &&
+				curl -sfI "$(apt-get "${APT_OPTS[@]}" download -q --print-uris \
+					"linux-headers-${cand#linux-image-}" | cut -d"'" -f2)" >/dev/null) &&
+				{ image=$cand; break; }
+			info "$cand: not on this mirror"
+		done
+	fi
 	krel=${image#linux-image-}
 	if [ ! -e "$dest/debs/$image.unpacked" ]; then
 		step "fetching Debian $series kernel $krel ($flavour)"
@@ -99,7 +113,7 @@ kernel)
 			# the kbuild of the headers' own version
 			kver=$(dpkg-deb -f "$dest/debs/$headers.deb" Version 2>/dev/null ||
 				apt-cache "${APT_OPTS[@]}" show "$headers" | sed -n 's/^Version: //p' | head -n1)
-			apt_use_series "$series"
+			apt_use_series "$series-ppc64el"
 			download "$kbuild=$kver"
 		else
 			download "$headers" "$common" "$kbuild" "$image"

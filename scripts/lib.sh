@@ -10,8 +10,8 @@ export MSIX_RESYNC_CACHE TOP
 # from bookworm, 7.2 from sid (in a sid chroot).
 ALL_SERIES="5.10 6.1 6.12 7.2"
 # ppc64le (POWER, where ipr lives): cross-built against Debian's ppc64el
-# headers (bookworm's 6.1; security's 6.12 is not served for ppc64el here).
-PPC_SERIES="6.1-ppc64el"
+# headers: bookworm's 6.1 here, trixie's 6.12 in the trixie chroot.
+PPC_SERIES="6.1-ppc64el 6.12-ppc64el"
 # The KUnit kernels and DKMS of make check (KUNIT_SERIES for make kunit).
 SERIES="6.1 6.12"
 # The ipr series also exists for sid's Linux 7.2 (built in a sid chroot).
@@ -25,8 +25,9 @@ meta_image() {
 	local flavour=cloud-amd64 series=
 	[ "${2:-cloud}" = generic ] && flavour=amd64
 	[ "${2:-cloud}" = ppc64el ] && flavour=powerpc64le
-	case $1 in
-	5.10|6.1|7.2) ;;	# bullseye's, bookworm's and sid's default kernels
+	case $1:${2:-cloud} in
+	5.10:*|6.1:*|7.2:*) ;;	# bullseye's, bookworm's and sid's default kernels
+	6.12:ppc64el) ;;	# trixie's default kernel
 	*) series=$1- ;;
 	esac
 	echo "linux-image-$series$flavour"
@@ -48,6 +49,11 @@ kmake() {
 	shift
 	if [ "$series" = 7.2 ]; then
 		"$TOP/scripts/sid-chroot.sh" run make "$@"
+	elif [ "$series" = 6.12-ppc64el ]; then
+		# trixie's headers and kbuild, in the trixie chroot with
+		# trixie's cross compiler
+		"$TOP/scripts/chroot.sh" trixie make gcc-powerpc64le-linux-gnu sparse libc6-dev dwarves >/dev/null &&
+			"$TOP/scripts/chroot.sh" trixie run make ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- "$@"
 	elif [ "${series%-ppc64el}" != "$series" ]; then
 		# ppc64le: Debian's cross compiler, this machine's kbuild
 		make ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- "$@"
@@ -69,6 +75,9 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 series_suite() {
 	case $1 in
 	5.10) echo bullseye ;;
+	# bookworm's 6.12 for ppc64el comes from bookworm-security, whose
+	# ppc64el index this archive serves inconsistently: trixie's 6.12
+	6.12-ppc64el) echo trixie ;;
 	*) echo ;;
 	esac
 }
@@ -99,8 +108,13 @@ apt_use_series() {	# apt_use_series SERIES [ARCH]
 		touch "$d/state/status"
 		cat > "$d/sources.list" <<-EOF
 		deb [${archopt}signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main
-		deb [${archopt}signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite-updates main
-		deb [${archopt}signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security $suite-security main
+		EOF
+		# Another architecture's kernel from the suite's main only: this
+		# archive mirror serves the ppc64el indexes of -security and
+		# -updates inconsistently, and lists packages it does not hold.
+		[ -n "$arch" ] || cat >> "$d/sources.list" <<-EOF
+		deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite-updates main
+		deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security $suite-security main
 		EOF
 		# An index the mirror serves inconsistently (mid-sync) is
 		# skipped with apt's own error above; what the others hold is
