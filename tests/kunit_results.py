@@ -13,7 +13,7 @@ import sys
 BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|possible recursive locking|'
                  r'possible circular locking|inconsistent lock state|'
                  r'INFO: lockdep|sleeping function called|'
-                 r'scheduling while atomic|UBSAN:|KASAN|kmemleak: .*new suspected')
+                 r'scheduling while atomic|UBSAN:|KASAN:|kmemleak: .*new suspected')
 
 
 def bad_lines(lines):
