@@ -16,21 +16,9 @@ set -uo pipefail
 
 series=${1:?usage: consumer.sh SERIES}
 OUT=${OUT:-$TOP/out}
-passed=0
-failed=0
-verdict() {	# verdict OK WHAT
-	if [ "$1" = 0 ]; then
-		passed=$((passed + 1)); echo "PASS $series consumer: $2"
-	else
-		failed=$((failed + 1)); echo "FAIL $series consumer: $2"
-	fi
-}
-finish() {
-	echo "$series consumer: $passed passed, $failed failed"
-	exit $((failed > 0))
-}
+verdicts_begin "$series consumer"
 
-root=$("$TOP/scripts/fetch-debian.sh" kernel "$series") || { verdict 1 "no Debian $series kernel"; finish; }
+root=$("$TOP/scripts/fetch-debian.sh" kernel "$series") || { verdict 1 "no Debian $series kernel"; verdicts_end; }
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
 kdir=$(kdir "$series" "$root")
 base=$MSIX_RESYNC_CACHE/consumer/$series
@@ -68,29 +56,19 @@ verdict $? "with KBUILD_EXTRA_SYMBOLS=Module.symvers the driver builds, W=1, no 
 deps=$(/sbin/modinfo -F depends "$base/driver/msix_resync_consumer.ko" 2>/dev/null)
 [ "$deps" = msix_resync ]
 verdict $? "the driver's module depends on msix_resync (modinfo: '$deps')"
-[ -e "$base/driver/msix_resync_consumer.ko" ] || finish
+[ -e "$base/driver/msix_resync_consumer.ko" ] || verdicts_end
 
 step "$series: both modules in a QEMU guest booting Debian's $krel, 2 vCPUs"
 init=$(mktemp)
-cat > "$init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+busybox_init > "$init" <<'INIT'
 insmod /msix_resync.ko || echo "msix_resync_consumer: INSMOD-FAILED msix_resync"
 insmod /msix_resync_consumer.ko || echo "msix_resync_consumer: INSMOD-FAILED consumer"
 echo "msix_resync_consumer: GUEST-END"
-poweroff -f
 INIT
 mkinitramfs "$log/initrd.gz" "$init" "$base/lib/msix_resync.ko" \
 	"$base/driver/msix_resync_consumer.ko"
 rm -f "$init"
 e1000e_guest "$log" 2 "$root/boot/vmlinuz-$krel" "$log/initrd.gz"
 verdict $? "the guest ran (console: $log/console.log)"
-res=$(python3 "$TOP/tests/e2e/consumer.py" "$series consumer" "$log" 2>&1)
-echo "$res" | grep -E '^(PASS|FAIL) '
-passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
-failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
-echo "$res" | grep -qE '^[0-9]+ passed, [0-9]+ failed$' || verdict 1 "the guest log checker did not finish: $(echo "$res" | tail -n 3)"
-finish
+absorb "$(python3 "$TOP/tests/e2e/consumer.py" "$series consumer" "$log" 2>&1)"
+verdicts_end

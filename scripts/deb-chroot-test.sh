@@ -15,21 +15,15 @@ deb=${1:?usage: deb-chroot-test.sh DEB}
 OUT=${OUT:-$TOP/out}
 ver=$(cat "$TOP/VERSION")
 series=6.1
-passed=0
-failed=0
-verdict() {	# verdict RC WHAT
-	if [ "$1" = 0 ]; then passed=$((passed + 1)); echo "PASS deb: $2"
-	else failed=$((failed + 1)); echo "FAIL deb: $2"; fi
-}
-finish() { echo "deb: $passed passed, $failed failed"; exit $((failed > 0)); }
+verdicts_begin deb
 log=$OUT/deb/chroot.log
 : > "$log"
 
-kroot=$("$TOP/scripts/fetch-debian.sh" kernel "$series") || { verdict 1 "no Debian $series kernel"; finish; }
+kroot=$("$TOP/scripts/fetch-debian.sh" kernel "$series") || { verdict 1 "no Debian $series kernel"; verdicts_end; }
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
 step "a Debian 12 chroot with linux-headers-$krel"
 root=$("$TOP/scripts/chroot.sh" bookworm "linux-headers-$krel" kmod) ||
-	{ verdict 1 "bookworm chroot with linux-headers-$krel"; finish; }
+	{ verdict 1 "bookworm chroot with linux-headers-$krel"; verdicts_end; }
 in_root() { "$TOP/scripts/chroot.sh" bookworm run "$@" >> "$log" 2>&1; }
 # a clean start, whatever an earlier run left
 in_root sh -c "apt-get purge -y -q msix-resync-dkms; rm -rf /consumer /lib/modules/$krel/extra \
@@ -67,16 +61,10 @@ rm -rf "$gdir" && mkdir -p "$gdir/lib/modules/$krel"
 cp -r "$root/lib/modules/$krel/updates" "$root/lib/modules/$krel/extra" \
 	"$root/lib/modules/$krel/modules.dep" "$gdir/lib/modules/$krel/" 2>/dev/null
 init=$(mktemp)
-cat > "$init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+busybox_init > "$init" <<'INIT'
 modprobe msix_resync_consumer || echo "msix_resync_consumer: INSMOD-FAILED modprobe"
 lsmod | sed 's/^/LSMOD /'
 echo "msix_resync_consumer: GUEST-END"
-poweroff -f
 INIT
 mkinitramfs "$gdir/initrd.gz" "$init" "$gdir/lib"
 rm -f "$init"
@@ -85,12 +73,7 @@ verdict $? "the guest ran (console: $gdir/console.log)"
 grep -q '^LSMOD msix_resync ' "$gdir/console.log" &&
 	grep -q '^LSMOD msix_resync_consumer ' "$gdir/console.log"
 verdict $? "modprobe msix_resync_consumer pulled msix_resync in (lsmod shows both)"
-res=$(python3 "$TOP/tests/e2e/consumer.py" "deb" "$gdir" 2>&1)
-echo "$res" | grep -E '^(PASS|FAIL) '
-passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
-failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
-echo "$res" | grep -qE '^[0-9]+ passed, [0-9]+ failed$' ||
-	verdict 1 "the guest log checker did not finish: $(echo "$res" | tail -n 3)"
+absorb "$(python3 "$TOP/tests/e2e/consumer.py" "deb" "$gdir" 2>&1)"
 
 step "apt purge msix-resync-dkms"
 in_root sh -c "rm -rf /consumer /lib/modules/$krel/extra && depmod $krel"
@@ -101,4 +84,4 @@ left=$(cd "$root" && ls -d usr/src/msix-resync-* var/lib/dkms/msix-resync 2>/dev
 	"$TOP/scripts/chroot.sh" bookworm run dpkg-query -W -f='${db:Status-Abbrev}' msix-resync-dkms 2>/dev/null | grep -v '^un')
 [ -z "$left" ]
 verdict $? "purge leaves nothing: no sources, no DKMS tree, no module, no dpkg record${left:+ (left: $(echo $left))}"
-finish
+verdicts_end

@@ -30,12 +30,6 @@ build() {
 	echo "$deb"
 }
 
-passed=0
-failed=0
-verdict() {	# verdict RC WHAT
-	if [ "$1" = 0 ]; then passed=$((passed + 1)); echo "PASS deb: $2"
-	else failed=$((failed + 1)); echo "FAIL deb: $2"; fi
-}
 
 case ${1:-build} in
 build)
@@ -43,8 +37,9 @@ build)
 	lintian --fail-on error,warning "$deb" >&2 || die "lintian: errors or warnings"
 	;;
 test)
+	verdicts_begin deb
 	if build >/dev/null; then verdict 0 "dpkg-buildpackage builds $(basename "$deb")"
-	else verdict 1 "dpkg-buildpackage (log: $OUT/deb/build.log)"; echo "deb: $passed passed, $failed failed"; exit 1; fi
+	else verdict 1 "dpkg-buildpackage (log: $OUT/deb/build.log)"; verdicts_end; fi
 	tags=$(lintian --info --display-level '>=pedantic' "$deb" 2>&1)
 	bad=$(echo "$tags" | grep -E '^[EW]: ')
 	verdict "$([ -z "$bad" ] && echo 0 || echo 1)" "lintian: no error or warning${bad:+: $bad}"
@@ -54,14 +49,8 @@ test)
 		echo "$contents" | grep -q "usr/src/msix-resync-$ver/dkms.conf" &&
 		[ "$(dpkg-deb -f "$deb" Version)" = "$ver" ]
 	verdict $? "the package is version $ver (VERSION) and ships dkms.conf and the header in /usr/src/msix-resync-$ver"
-	res=$("$TOP/scripts/deb-chroot-test.sh" "$deb")
-	echo "$res" | grep -E '^(PASS|FAIL) '
-	passed=$((passed + $(echo "$res" | grep -c '^PASS ')))
-	failed=$((failed + $(echo "$res" | grep -c '^FAIL ')))
-	echo "$res" | grep -qE '^deb: [0-9]+ passed, [0-9]+ failed$' ||
-		verdict 1 "the chroot test did not finish: $(echo "$res" | tail -n 3)"
-	echo "deb: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	absorb "$("$TOP/scripts/deb-chroot-test.sh" "$deb")"
+	verdicts_end
 	;;
 *) die "usage: deb.sh build|test" ;;
 esac

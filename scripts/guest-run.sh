@@ -34,12 +34,7 @@ init=$(mktemp)
 trap 'rm -f "$init"' EXIT
 
 step "building the busybox initramfs"
-cat > "$init" <<INIT
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+busybox_init > "$init" <<INIT
 echo "msix_resync_e2e: INIT \$(uname -r)"
 insmod /msix_resync.ko || echo "msix_resync_e2e: INSMOD-FAILED msix_resync"
 mount -t tracefs nodev /sys/kernel/tracing
@@ -48,7 +43,6 @@ insmod /msix_resync_e2e.ko mode=$mode || echo "msix_resync_e2e: INSMOD-FAILED ms
 echo 0 > /sys/kernel/tracing/events/msix_resync/enable
 sed -n 's/^.*\\(msix_resync_[a-z]*: \\)/TRACEPOINT \\1/p' /sys/kernel/tracing/trace
 echo "msix_resync_e2e: GUEST-END"
-poweroff -f
 INIT
 mkinitramfs "$initrd" "$init" "$kodir/msix_resync.ko" "$kodir/tests/guest/msix_resync_e2e.ko"
 

@@ -131,6 +131,40 @@ apt_first_dep() {
 		awk '/^ *\|?Depends:/ { sub(/^ *\|?Depends: */, ""); print; exit }'
 }
 
+# busybox_init < BODY: a busybox initramfs's /init: the shell, /proc, /sys
+# and /dev, then BODY (standard input), then power off.
+busybox_init() {
+	printf '%s\n' '#!/bin/busybox sh' '/bin/busybox --install -s /bin' \
+		'mount -t proc proc /proc' 'mount -t sysfs sys /sys' 'mount -t devtmpfs dev /dev'
+	cat
+	echo 'poweroff -f'
+}
+
+# A checker of its own (consumer.sh, deb.sh, deb-chroot-test.sh):
+# verdicts_begin LABEL, then verdict RC WHAT for each check ("PASS LABEL:
+# WHAT" when RC is 0), absorb OUTPUT for another checker's PASS/FAIL lines
+# (a FAIL too when it did not end with its own "N passed, M failed"
+# matching them), verdicts_end for the summary and the exit status.
+verdicts_begin() { VERDICT_LABEL=$1 passed=0 failed=0; }
+verdict() {
+	if [ "$1" = 0 ]; then passed=$((passed + 1)); echo "PASS $VERDICT_LABEL: $2"
+	else failed=$((failed + 1)); echo "FAIL $VERDICT_LABEL: $2"; fi
+}
+absorb() {
+	local np nf sum
+	echo "$1" | grep -E '^(PASS|FAIL) '
+	np=$(echo "$1" | grep -c '^PASS ')
+	nf=$(echo "$1" | grep -c '^FAIL ')
+	passed=$((passed + np)) failed=$((failed + nf))
+	sum=$(echo "$1" | grep -vE '^(PASS|FAIL) ' | grep -oE '[0-9]+ passed, [0-9]+ failed$' | tail -n1)
+	[ "$sum" = "$np passed, $nf failed" ] ||
+		verdict 1 "the checker it ran did not finish: $(echo "$1" | tail -n 3)"
+}
+verdicts_end() {
+	echo "$VERDICT_LABEL: $passed passed, $failed failed"
+	exit $((failed > 0))
+}
+
 # mkinitramfs OUT INIT FILE...: a busybox initramfs with INIT as /init and
 # the FILEs (modules, or directories of them) at its root. BUSYBOX names
 # another architecture's static busybox.
