@@ -17,8 +17,10 @@ SERIES="6.1 6.12"
 # The ipr series also exists for sid's Linux 7.2 (built in a sid chroot).
 IPR_SERIES="6.1 6.12 7.2"
 # make kunit: also 7.2 (make check runs $SERIES, a 7.2 KUnit kernel built
-# cold takes about 15 minutes more)
-KUNIT_SERIES=${KUNIT_SERIES:-"6.1 6.12 7.2"}
+# cold takes about 15 minutes more) and ppc64le 6.1 and 6.12 (SERIES-ppc64le:
+# the same sources cross-built, in a pseries guest; about 20 minutes each
+# to build cold)
+KUNIT_SERIES=${KUNIT_SERIES:-"6.1 6.12 7.2 6.1-ppc64le 6.12-ppc64le"}
 # meta_image SERIES [FLAVOUR]: FLAVOUR cloud (the default: our guests) or
 # generic (amd64: has the 9p and every vfio module, for the nested VFIO host).
 meta_image() {
