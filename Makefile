@@ -30,7 +30,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install install-dev consumer help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix deb deb-test bench check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -72,7 +72,7 @@ check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest
 	@scripts/demo.sh
 
-kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1, 6.12 and 7.2 sources (7.2 in a sid chroot), run the suites
+kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1, 6.12 and 7.2 sources (7.2 in a sid chroot) for x86_64 and 6.1, 6.12 for ppc64le, run the suites
 	@scripts/check.sh kunit
 
 stress: deps ## 1000 reset cycles on a 4-vCPU debug kernel (lockdep, KASAN) while the irq core moves vectors, CPUs go offline and online (managed vectors shut down) and an irq is toggled, 6.1 and 6.12
@@ -98,6 +98,9 @@ vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
 	@scripts/bench.sh
+
+bench-vfio: deps ## Benchmark under nested VFIO (an assigned ivshmem, 1..128 vectors): resync, free+realloc, per-irq, stock; QEMU 7.2 and 10.0
+	@scripts/bench-vfio.sh
 
 consumer: deps ## A driver built out of tree against the installed header and Module.symvers, run in a guest, on 5.10, 6.1, 6.12 and 7.2
 	@scripts/check.sh consumer

@@ -18,6 +18,13 @@
 #   [VFIO_QEMU=SUITE] [VFIO_L1=SERIES] vfio-run.sh L2SERIES RESET HOST OUTDIR [PHASES]
 #
 # OUTDIR receives l1-console.log, l2-console.log, l2-qemu-trace.log.
+#
+# VFIO_BENCH="COUNTS METHODS RUNS VECTORS" (make bench-vfio) assigns an
+# ivshmem-doorbell with VECTORS MSI-X vectors instead (its server:
+# tests/vfio/ivshmem_server.py), and L2 runs the benchmark's cycles
+# (tests/vfio/msix_resync_vbench.c) instead of the phases, e.g.
+# VFIO_BENCH="1,16,64 resync,stock 3 64"; L1 counts the host's work per
+# cycle (L1-HOSTWORK lines).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -29,6 +36,14 @@ phases=${5:-A,B,N}
 l1series=${VFIO_L1:-6.12}
 qsuite=${VFIO_QEMU:-bookworm}
 case $reset in R1|R2) dev=nvme ;; R3) dev=e1000e ;; *) die "reset kind $reset: R1, R2 or R3" ;; esac
+bench=() l0bench=() benchargs=
+if [ -n "${VFIO_BENCH:-}" ]; then
+	read -r -a bench <<<"$VFIO_BENCH"
+	[ "${#bench[@]}" -eq 4 ] || die "VFIO_BENCH: COUNTS METHODS RUNS VECTORS, not '$VFIO_BENCH'"
+	[ "$reset" != R3 ] || die "the benchmark plays R1 or R2 on the ivshmem"
+	dev=ivshmem
+	benchargs="msixr.counts=${bench[0]} msixr.methods=${bench[1]} msixr.runs=${bench[2]}"
+fi
 case $host in H0|H0L|H1) ;; *) die "host $host: H1, H0 or H0L" ;; esac
 [ "$host" = H1 ] || [ "$l1series" = 6.12 ] || die "$host is a 6.12 vfio-pci-core: VFIO_L1=6.12"
 
@@ -42,6 +57,7 @@ cleanup() {
 	local rc=$?
 	if [ -n "$stage" ]; then
 		kill "$(cat "$stage/tail.pid" 2>/dev/null)" 2>/dev/null
+		kill "$(cat "$stage/ivshmem.pid" 2>/dev/null)" 2>/dev/null || true	# gone with its client
 		rm -rf "$stage"
 	fi
 	echo "$rc" > "$outdir/run.rc"
@@ -116,28 +132,45 @@ done > "$outdir/host-modules.md5"
 mkinitramfs "$outdir/l2-initrd.cpio.gz" "$TOP/tests/vfio/l2-init.sh" "$tool"
 cp "$bzimage" "$outdir/l2-bzImage"
 
+if [ "$dev" = ivshmem ]; then
+	# the ivshmem's server, up before L0's QEMU connects to it
+	python3 -u "$TOP/tests/vfio/ivshmem_server.py" "$stage/ivshmem.sock" "${bench[3]}" \
+		>"$outdir/ivshmem-server.log" 2>&1 &
+	echo $! > "$stage/ivshmem.pid"
+	n=0
+	until grep -qs listening "$outdir/ivshmem-server.log"; do
+		[ $n -lt 100 ] || die "the ivshmem server did not start; see $outdir/ivshmem-server.log"
+		sleep 0.1
+		n=$((n + 1))
+	done
+	l0bench=(-device pcie-root-port,id=rp3,chassis=3,slot=3
+		 -chardev "socket,id=ivs,path=$stage/ivshmem.sock"
+		 -device "ivshmem-doorbell,chardev=ivs,vectors=${bench[3]},bus=rp3")
+fi
+
 step "nested boot: L2 linux-source-$l2series, reset $reset on the $dev, host $host (L1 $krel, L2's QEMU from $qsuite)"
 start=$(date +%s)
 # Progress: the milestones of both levels as they are logged.
 touch "$outdir/l1-console.log" "$outdir/l2-console.log"
 { tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
   echo $! > "$stage/tail.pid"; } |
-	grep --line-buffered -E '^(\[[ 0-9.]*\] )?(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL))' |
+	grep --line-buffered -E '^(\[[ 0-9.]*\] )?(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL|CYCLE))' |
 	sed -u 's/^\[[ 0-9.]*\] //' |
 	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
 # cleanup() stops tail, which ends the filter after it (EOF).
-timeout 900 qemu-system-x86_64 \
+timeout "${VFIO_TIMEOUT:-900}" qemu-system-x86_64 \
 	-accel tcg,thread=multi -M q35 -cpu max -smp 2 -m 3G \
 	-device intel-iommu,intremap=on,caching-mode=on \
 	-display none -monitor none -no-reboot -nic none \
 	-serial "file:$outdir/l1-console.log" \
 	-kernel "$root/boot/vmlinuz-$krel" -initrd "$outdir/l1-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 intel_iommu=on iomem=relaxed mitigations=off msixr.reset=$reset msixr.host=$host msixr.out=$outdir msixr.phases=$phases msixr.dev=$dev printk.devkmsg=on" \
+	-append "console=ttyS0 panic=-1 loglevel=7 intel_iommu=on iomem=relaxed mitigations=off msixr.reset=$reset msixr.host=$host msixr.out=$outdir msixr.phases=$phases msixr.dev=$dev $benchargs printk.devkmsg=on" \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
 	-drive "file=$disk,if=none,id=disk0,format=raw,snapshot=on" \
 	-device nvme,serial=msixresync,drive=disk0,bus=rp1 \
 	-device pcie-root-port,id=rp2,chassis=2,slot=2 \
 	-device e1000e,bus=rp2 \
+	"${l0bench[@]}" \
 	-virtfs "local,path=$qroot,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$outdir,mount_tag=out,security_model=none" ||
 	die "L0 QEMU failed or timed out; see $outdir/l1-console.log"

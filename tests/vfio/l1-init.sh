@@ -8,7 +8,13 @@
 # the output directory read-write over 9p, and runs that QEMU in a chroot.
 # On each "ready P" from L2 it dumps the physical MSI-X table, plays the
 # backdoor reset (msixr.reset=R1|R2|R3), dumps again and answers "go"; on
-# "done P" it dumps and answers "ok".
+# "done P" it dumps and answers "ok". In the benchmark (msixr.dev=ivshmem,
+# make bench-vfio) it also answers "begin C" with "ok" and counts the
+# host's work of each cycle C from there to "done C": VFIO_DEVICE_SET_IRQS
+# ioctls reaching vfio-pci and host vectors given an eventfd or taken one
+# (kprobes on vfio_pci_set_irqs_ioctl() and vfio_msi_set_vector_signal()),
+# printed as "L1-HOSTWORK C set_irqs=S vectors_on=V vectors_off=F lost=L"
+# (L: trace events the buffer dropped); it skips the table dumps.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -23,6 +29,8 @@ reset=$(arg reset)
 host=$(arg host)
 out=$(arg out)
 dev=$(arg dev)
+bench=
+[ "$dev" = ivshmem ] && bench="msixr.counts=$(arg counts) msixr.methods=$(arg methods) msixr.runs=$(arg runs)"
 echo "L1-START $(uname -r) reset=$reset host=$host dev=$dev"
 fail() { echo "L1-FAILED $*"; poweroff -f; }
 
@@ -40,7 +48,7 @@ echo "L1-HOST $host vfio_pci_core taint=$(cat /sys/module/vfio_pci_core/taint) m
 bdf=
 for d in /sys/bus/pci/devices/*; do
 	case $dev:$(cat "$d/class"):$(cat "$d/vendor"):$(cat "$d/device") in
-	nvme:0x010802:*|e1000e:*:0x8086:0x10d3) bdf=${d##*/} ;;
+	nvme:0x010802:*|e1000e:*:0x8086:0x10d3|ivshmem:*:0x1af4:0x1110) bdf=${d##*/} ;;
 	esac
 done
 [ -n "$bdf" ] || fail "no $dev"
@@ -64,11 +72,27 @@ echo "L1-QEMU $(chroot /host qemu-system-x86_64 --version | head -n 1)"
 count=4
 [ "$dev" = e1000e ] && count=5
 
+T=/sys/kernel/tracing
+if [ -n "$bench" ]; then
+	mount -t tracefs nodev $T || fail "tracefs"
+	echo 32768 > $T/buffer_size_kb
+	echo 'p:msixr/setirqs vfio_pci_set_irqs_ioctl flags=%si:x32 index=%dx:u32 start=%cx:u32 count=%r8:u32' >> $T/kprobe_events &&
+	echo 'p:msixr/vector vfio_msi_set_vector_signal vector=%si:u32 fd=%dx:s32' >> $T/kprobe_events &&
+	echo 1 > $T/events/msixr/enable || fail "kprobes on vfio-pci-core"
+fi
+# hostwork CYCLE: the host's work since the trace was last cleared
+hostwork() {
+	local tr=/hostwork.txt	# the initramfs has no /tmp
+	cat $T/trace > $tr
+	written=$(sed -n 's/.*entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\2 \1/p' $tr)
+	echo "L1-HOSTWORK $1 set_irqs=$(grep -c ' setirqs:' $tr) vectors_on=$(grep ' vector:' $tr | grep -vc 'fd=-1') vectors_off=$(grep ' vector:' $tr | grep -c 'fd=-1') lost=$(echo "$written" | awk '{ print $1 - $2 }')"
+}
+
 chroot /host qemu-system-x86_64 -accel tcg,thread=single -M q35 -cpu max -smp 4 -m 256 \
 	-bios /usr/share/qemu/qboot.rom -display none -monitor none \
 	-no-reboot -nic none \
 	-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases) msixr.dev=$dev printk.devkmsg=on" \
+	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases) msixr.dev=$dev $bench printk.devkmsg=on" \
 	-serial "file:$out/l2-console.log" \
 	-chardev pipe,id=sync,path=/tmp/sync -serial chardev:sync \
 	-device vfio-pci,host="$bdf" \
@@ -93,20 +117,32 @@ done
 exec 3</host/tmp/sync.out 4>/host/tmp/sync.in
 while read -r line <&3; do
 	line=$(printf '%s' "$line" | tr -d '\r')
-	case $line in
-	"ready "*)
+	case $bench:$line in
+	?*:"begin "*)
+		echo > $T/trace
+		echo ok >&4
+		;;
+	?*:"ready "*)
+		/vfio_tool reset "$bdf" "$reset" > /dev/null
+		echo go >&4
+		;;
+	?*:"done "*)
+		hostwork "${line#done }"
+		echo ok >&4
+		;;
+	:"ready "*)
 		p=${line#ready }
 		/vfio_tool dump "$bdf" "$p-before-reset" $count
 		/vfio_tool reset "$bdf" "$reset"
 		/vfio_tool dump "$bdf" "$p-after-reset" $count
 		echo go >&4
 		;;
-	"done "*)
+	:"done "*)
 		p=${line#done }
 		/vfio_tool dump "$bdf" "$p-after-restore" $count
 		echo ok >&4
 		;;
-	end)
+	*:end)
 		# L2 printed everything; its shutdown is not under test.
 		kill -TERM $qemu
 		break

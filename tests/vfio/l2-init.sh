@@ -8,6 +8,11 @@
 # (e1000e: program the device again and raise each vector once),
 # tell L1 "done P" and wait for "ok" (L1 dumps the table). No sleeps: the
 # serial line is the only clock between the two sides.
+# msixr.dev=ivshmem (make bench-vfio): instead of the phases, the
+# benchmark's cycles (tests/vfio/msix_resync_vbench.c) for each vector
+# count of msixr.counts, run of msixr.runs and method of msixr.methods:
+# "begin C" (L1 starts counting the host's work), save, "ready C" (L1
+# resets), restore (timed until every vector delivered), "done C".
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -22,7 +27,9 @@ dev=$(sed -n 's/.*msixr\.dev=\([^ ]*\).*/\1/p' /proc/cmdline)
 ctl=/sys/kernel/debug/msix_resync_vfio/ctl
 offs="0 1052672 2105344 3158016"
 
-if [ "$dev" = e1000e ]; then
+if [ "$dev" = ivshmem ]; then
+	:	# the benchmark's own cycles, below
+elif [ "$dev" = e1000e ]; then
 	# the five vectors of msix_resync_vfio's e1000e, on every CPU
 	vec() { awk '/msix_resync_vfio/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print n + 0 }' /proc/interrupts; }
 	grep -q msix_resync_vfio /proc/interrupts || echo "L2-NO-DEVICE"
@@ -38,6 +45,7 @@ else
 	witness() { taskset 1 /vfio_tool read /dev/nvme0n1 $offs; }
 fi
 
+arg() { sed -n "s/.*msixr\.$1=\([^ ]*\).*/\1/p" /proc/cmdline | tr , ' '; }
 stty -F /dev/ttyS1 raw -echo
 exec 3<>/dev/ttyS1
 say() { printf '%s\n' "$1" >&3; }
@@ -48,6 +56,33 @@ hear() {
 }
 
 echo "L2-CPUS $(grep -c ^processor /proc/cpuinfo)"
+if [ "$dev" = ivshmem ]; then
+	bctl=/sys/kernel/debug/msix_resync_vbench/ctl
+	[ -e $bctl ] || echo "L2-NO-DEVICE"
+	for n in $(arg counts); do
+		r=1
+		while [ $r -le "$(arg runs)" ]; do
+			# the methods interleaved: drift hits them alike
+			for m in $(arg methods); do
+				c=$m:$n:$r
+				echo "ensure $n" > $bctl || echo "L2-CTL-FAILED ensure $n"
+				say "begin $c"
+				hear ok
+				echo "save $m" > $bctl || echo "L2-CTL-FAILED save $c"
+				say "ready $c"
+				hear go
+				echo "L2-CYCLE $c"
+				echo restore > $bctl || echo "L2-CTL-FAILED restore $c"
+				say "done $c"
+				hear ok
+			done
+			r=$((r + 1))
+		done
+	done
+	echo "L2-END"
+	say end
+	poweroff -f
+fi
 echo "L2-BASELINE irq=$(vec)"
 witness
 echo "L2-BASELINE irq=$(vec)"
