@@ -32,11 +32,7 @@ out=${OUT:-$TOP/out}/bench-vfio
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-command -v gnuplot >/dev/null || {
-	step "installing gnuplot-nox"
-	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends gnuplot-nox >&2
-}
+need_gnuplot
 dirs=()
 for s in $suites; do
 	rm -rf "${out:?}/$s"

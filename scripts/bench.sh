@@ -17,11 +17,7 @@ out=${OUT:-$TOP/out}/bench
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-command -v gnuplot >/dev/null || {
-	step "installing gnuplot-nox"
-	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends gnuplot-nox >&2
-}
+need_gnuplot
 root=$("$TOP/scripts/fetch-debian.sh" kernel "$series")
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series/krel")
 kodir=$("$TOP/scripts/build-debian.sh" "$series")

@@ -71,6 +71,14 @@ kmake() {
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# need_gnuplot: the benchmarks' plots (gnuplot-nox from Debian, if missing)
+need_gnuplot() {
+	command -v gnuplot >/dev/null && return
+	step "installing gnuplot-nox"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends gnuplot-nox >&2
+}
 
 # The Debian suite that serves a series' kernel: the host's own (bookworm)
 # unless named here. sid's (7.2) lives in the sid chroot (sid-chroot.sh).
