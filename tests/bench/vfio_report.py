@@ -26,7 +26,7 @@ LABELS = {'resync': 'msix-resync', 'descend': 'resync, unmask n-1..0',
 # (target, QEMU major) -> why it is missed; any other miss fails the run.
 # The reasons are measurements (Documentation/benchmark.rst, "Under VFIO").
 _TIME = ('under VFIO both methods wait for QEMU to re-enable the host\'s MSI-X '
-         'after the reset; measured 2.6-6.9x, not 10x')
+         'after the reset, and that wait dominates (the ratios are printed above)')
 _GROW = ('QEMU 7.2 grows the host\'s vectors one at a time as the restore clears '
          'Function Mask (vfio_msix_vector_do_use(): n(n+1)/2 + 1); unmasking the highest '
          'vector first (the descend column) is linear there but slower on QEMU 10 and at '
