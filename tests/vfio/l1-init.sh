@@ -14,7 +14,9 @@
 # ioctls reaching vfio-pci and host vectors given an eventfd or taken one
 # (kprobes on vfio_pci_set_irqs_ioctl() and vfio_msi_set_vector_signal()),
 # printed as "L1-HOSTWORK C set_irqs=S vectors_on=V vectors_off=F lost=L"
-# (L: trace events the buffer dropped); it skips the table dumps.
+# (L: trace events the buffer dropped), and the reset it played as
+# "L1-BENCHRESET C L1-RESET ..." (vfio_tool's line, or FAILED); it skips
+# the table dumps.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -85,7 +87,8 @@ hostwork() {
 	local tr=/hostwork.txt	# the initramfs has no /tmp
 	cat $T/trace > $tr
 	written=$(sed -n 's/.*entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\2 \1/p' $tr)
-	echo "L1-HOSTWORK $1 set_irqs=$(grep -c ' setirqs:' $tr) vectors_on=$(grep ' vector:' $tr | grep -vc 'fd=-1') vectors_off=$(grep ' vector:' $tr | grep -c 'fd=-1') lost=$(echo "$written" | awk '{ print $1 - $2 }')"
+	# lost=? (the report fails the cycle) when the header did not parse
+	echo "L1-HOSTWORK $1 set_irqs=$(grep -c ' setirqs:' $tr) vectors_on=$(grep ' vector:' $tr | grep -vc 'fd=-1') vectors_off=$(grep ' vector:' $tr | grep -c 'fd=-1') lost=$(echo "$written" | awk 'NF == 2 { print $1 - $2; ok = 1 } END { if (!ok) print "?" }')"
 }
 
 chroot /host qemu-system-x86_64 -accel tcg,thread=single -M q35 -cpu max -smp 4 -m 256 \
@@ -123,7 +126,8 @@ while read -r line <&3; do
 		echo ok >&4
 		;;
 	?*:"ready "*)
-		/vfio_tool reset "$bdf" "$reset" > /dev/null
+		r=$(/vfio_tool reset "$bdf" "$reset") || r="FAILED"
+		echo "L1-BENCHRESET ${line#ready } $r"
 		echo go >&4
 		;;
 	?*:"done "*)

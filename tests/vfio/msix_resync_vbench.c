@@ -170,6 +170,10 @@ static int vb_ensure(int n)
 {
 	int ret;
 
+	if (vb.method != VB_NONE) {
+		pr_err("ensure %d: a cycle is open\n", n);
+		return -EBUSY;
+	}
 	if (n < 1 || n > vb.maxvec) {
 		pr_err("ensure %d: the device has %d vectors\n", n, vb.maxvec);
 		return -EINVAL;
@@ -186,21 +190,25 @@ static int vb_ensure(int n)
 	return vb.healthy ? 0 : -EIO;
 }
 
-/* descend: every vector masked in the device through the irq core, or unmasked highest first */
-static void vb_mask_all(bool mask)
+/* descend: every vector masked in the device through the irq core */
+static void vb_mask_all(void)
 {
 	int i;
 
-	for (i = mask ? 0 : vb.nvec - 1; mask ? i < vb.nvec : i >= 0; i += mask ? 1 : -1) {
-		unsigned int irq = pci_irq_vector(vb.pdev, i);
+	for (i = 0; i < vb.nvec; i++) {
+		irq_set_status_flags(pci_irq_vector(vb.pdev, i), IRQ_DISABLE_UNLAZY);
+		disable_irq(pci_irq_vector(vb.pdev, i));
+	}
+}
 
-		if (mask) {
-			irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
-			disable_irq(irq);
-		} else {
-			enable_irq(irq);
-			irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
-		}
+/* ... and unmasked again, the highest vector first */
+static void vb_unmask_all_downward(void)
+{
+	int i;
+
+	for (i = vb.nvec - 1; i >= 0; i--) {
+		enable_irq(pci_irq_vector(vb.pdev, i));
+		irq_clear_status_flags(pci_irq_vector(vb.pdev, i), IRQ_DISABLE_UNLAZY);
 	}
 }
 
@@ -214,10 +222,9 @@ static int vb_save(enum vb_method m)
 		       vb.nvec ? "a cycle is open" : "no vectors: ensure N first");
 		return -EBUSY;
 	}
-	vb_mark();
 	t0 = ktime_get();
 	if (m == VB_DESCEND)
-		vb_mask_all(true);
+		vb_mask_all();
 	if (m == VB_RESYNC || m == VB_DESCEND) {
 		vb.rs = msix_resync_alloc(vb.pdev, GFP_KERNEL);
 		ret = PTR_ERR_OR_ZERO(vb.rs);
@@ -230,13 +237,14 @@ static int vb_save(enum vb_method m)
 			pr_err("save %s: msix_resync_alloc or _quiesce: %d\n", vb_names[m], ret);
 			vb.rs = NULL;
 			if (m == VB_DESCEND)
-				vb_mask_all(false);
+				vb_unmask_all_downward();
 			return ret;
 		}
 	}
 	pci_save_state(vb.pdev);
 	vb.pre_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	vb.method = m;
+	vb_mark();
 	return 0;
 }
 
@@ -260,7 +268,7 @@ static int vb_restore(void)
 		msix_resync_free(vb.rs);
 		vb.rs = NULL;
 		if (m == VB_DESCEND)
-			vb_mask_all(false);
+			vb_unmask_all_downward();
 		break;
 	case VB_REALLOC:
 		ret = vb_setup(vb.nvec);
@@ -299,21 +307,31 @@ static int vb_restore(void)
 
 static int vb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	int ret;
+	void __iomem *mmio;
+	int ret, nvec;
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
 	pci_set_master(pdev);
-	vb.mmio = pcim_iomap(pdev, 0, 0);
-	if (!vb.mmio)
+	mmio = pcim_iomap(pdev, 0, 0);
+	if (!mmio)
 		return -ENOMEM;
-	vb.maxvec = pci_msix_vec_count(pdev);
-	if (vb.maxvec < 1)
-		return vb.maxvec ? vb.maxvec : -ENODEV;
-	vb.maxvec = min(vb.maxvec, VB_MAX_VEC);
-	vb.id = readl(vb.mmio + IVSHMEM_IVPOSITION);
+	nvec = pci_msix_vec_count(pdev);
+	if (nvec < 1)
+		return nvec ? nvec : -ENODEV;
+	mutex_lock(&vb_lock);
+	if (vb.pdev) {
+		mutex_unlock(&vb_lock);
+		pci_info(pdev, "msix_resync_vbench drives one device, %s already\n",
+			 pci_name(vb.pdev));
+		return -EBUSY;
+	}
+	vb.mmio = mmio;
+	vb.maxvec = min(nvec, VB_MAX_VEC);
+	vb.id = readl(mmio + IVSHMEM_IVPOSITION);
 	vb.pdev = pdev;
+	mutex_unlock(&vb_lock);
 	pr_info("ivshmem %s: peer %u, %d MSI-X vectors\n", pci_name(pdev), vb.id,
 		vb.maxvec);
 	return 0;
@@ -322,8 +340,12 @@ static int vb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 static void vb_remove(struct pci_dev *pdev)
 {
 	mutex_lock(&vb_lock);
-	if (vb.method == VB_RESYNC || vb.method == VB_DESCEND)
-		msix_resync_free(vb.rs);
+	if (pdev != vb.pdev) {
+		mutex_unlock(&vb_lock);
+		return;
+	}
+	msix_resync_free(vb.rs);	/* NULL-safe: no cycle open */
+	vb.rs = NULL;
 	vb.method = VB_NONE;
 	vb_teardown();
 	vb.pdev = NULL;
