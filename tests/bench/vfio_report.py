@@ -9,7 +9,8 @@ cycle's "BENCH method=m n=N post_us=T pre_us=Q delivered=D/N ret=R";
 l1-console.log holds L1's "L1-QEMU ..." and per cycle "L1-HOSTWORK m:n:r
 set_irqs=S vectors_on=V vectors_off=F lost=L". Writes OUTDIR/results.txt,
 OUTDIR/bench-vfio.dat and OUTDIR/bench-vfio.png; exits 1 when a cycle is
-missing or unmatched, the host's trace dropped events, or a target is
+missing or unmatched, the host's trace dropped events, L1's or L2's log
+has a BUG:, WARNING:, lockdep or sleeping-in-atomic line, or a target is
 missed that KNOWN_MISSES does not list with its reason.
 """
 
@@ -18,6 +19,9 @@ import re
 import statistics
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from kunit_results import bad_lines  # noqa: E402  (the guest-log verdict of every layer)
 
 METHODS = ['resync', 'descend', 'realloc', 'perirq', 'stock']
 LABELS = {'resync': 'msix-resync', 'descend': 'resync, unmask n-1..0',
@@ -61,6 +65,9 @@ def parse(rundir, problems):
     work = {(m.group(1), int(m.group(2)), int(m.group(3))): m for m in WORK.finditer(l1)}
     resets = {(m.group(1), int(m.group(2)), int(m.group(3))): m.group(4)
               for m in RESET.finditer(l1)}
+    for name, log in (('L1', l1), ('L2', l2)):
+        for line in bad_lines(log.splitlines())[:5]:
+            problems.append('%s: %s\'s log: %s' % (rundir, name, line.strip()))
     for m in L2_BAD.finditer(l2):
         problems.append('%s: L2 says %s' % (rundir, m.group(0).strip()))
     if not re.search(r'L2-END', l2):
