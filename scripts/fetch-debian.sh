@@ -25,13 +25,25 @@ mkdir -p "$dest/debs"
 if [ "$what" = kernel ] && [ "$flavour" = ppc64el ]; then apt_use_series "$series-ppc64el" ppc64el
 else apt_use_series "$series"; fi
 
+apt_update() {
+	if [ ${#APT_OPTS[@]} -gt 0 ]; then apt-get "${APT_OPTS[@]}" update -q >&2
+	elif [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2; fi
+	mkdir -p "$MSIX_RESYNC_CACHE/apt" && touch "$MSIX_RESYNC_CACHE/apt/host.updated"
+}
+
 resolve() {
 	local pkg
+	# the host's lists, refreshed when the project last did so more
+	# than 12 hours ago (the same rule as apt_use_series')
+	if [ ${#APT_OPTS[@]} -eq 0 ] &&
+	   [ -z "$(find "$MSIX_RESYNC_CACHE/apt/host.updated" -mmin -720 2>/dev/null)" ]; then
+		step "apt: refreshing the host's package lists (Debian serves only the newest point release)"
+		apt_update || info "apt-get update had errors; going on with the lists it got"
+	fi
 	pkg=$(apt_first_dep "$1")
 	if [ -z "$pkg" ]; then
 		step "apt lists lack $1; running apt-get update"
-		if [ ${#APT_OPTS[@]} -gt 0 ]; then apt-get "${APT_OPTS[@]}" update -q >&2
-		elif [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2; fi
+		apt_update
 		pkg=$(apt_first_dep "$1")
 	fi
 	[ -n "$pkg" ] || die "cannot resolve $1 with apt-cache"

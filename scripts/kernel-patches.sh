@@ -7,13 +7,16 @@
 # git format-patch with a cover letter, and a quilt series file.
 #
 #   kernel-patches.sh SERIES [OUTDIR]   (default: drivers-ipr-patch/SERIES)
+#
+# PRISTINE=DIR takes the base files from DIR instead of Debian's source
+# of the day (scripts/ipr.sh's self-test of the drift check).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series=${1:?usage: kernel-patches.sh SERIES [OUTDIR]}
 out=${2:-$TOP/drivers-ipr-patch/$series}
 src=${IPR_PATCHES:-$TOP/drivers-ipr-patch/$series}
-pristine=$("$TOP/scripts/fetch-debian.sh" tree "$series")
+pristine=${PRISTINE:-$("$TOP/scripts/fetch-debian.sh" tree "$series")}
 
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT

@@ -112,7 +112,10 @@ apt_use_series() {	# apt_use_series SERIES [ARCH]
 		-o "Dir::Cache=$d/cache" -o "Acquire::Check-Valid-Until=false"
 		-o "APT::Sandbox::User=root")
 	[ -n "$arch" ] && APT_OPTS+=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
-	if [ ! -e "$d/state/.updated" ]; then
+	# Lists older than 12 hours are fetched again: the archive serves only
+	# each suite's newest point release, and old lists name packages it
+	# no longer holds.
+	if [ -z "$(find "$d/state/.updated" -mmin -720 2>/dev/null)" ]; then
 		step "apt: fetching the package lists of Debian $suite (separate state in $d)"
 		mkdir -p "$d/none" "$d/state/lists/partial" "$d/cache/archives/partial"
 		touch "$d/state/status"
