@@ -12,7 +12,8 @@
  *
  * msix_resync_device: a reset cycle and the error contract on a real
  * emulated device (QEMU's e1000e, attached with --qemu_args); skipped when
- * the guest has none.
+ * the guest has none without a driver: a device a driver owns is never
+ * touched (msix_resync_owner shows it).
  */
 
 #include <kunit/test.h>
@@ -719,11 +720,51 @@ static void model_contract_test(struct kunit *test)
 	msix_resync_free(NULL);
 }
 
+/*
+ * A restore without resume (PM resume, pci_reset_function(), AER) ends a
+ * quiesce behind the state's back, and -ESTALE ends it with the vectors:
+ * the next quiesce must still clear Enable, or the reset after it is lost.
+ */
+static void model_stale_state_test(struct kunit *test)
+{
+	struct model *m = model_new(test, HOST_3_18, 4, PAT_ALL_UNMASKED);
+	struct msix_resync *rs = model_state(test, m);
+
+	model = m;
+	WRITE_ONCE(msix_resync_test_hw, &model_hw);
+
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	model_stock_restore(m);			/* a PM resume, say */
+	KUNIT_ASSERT_TRUE(test, m->enable && !m->maskall);
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
+	KUNIT_EXPECT_FALSE(test, m->enable);
+	model_reset(m, RESET_R2);
+	model_stock_restore(m);
+	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
+	KUNIT_EXPECT_TRUE(test, model_repaired(m));
+
+	/* -ESTALE while quiesced: the state is idle, not quiesced. */
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	rs->pdev->msix_enabled = 0;
+	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), -ESTALE);
+	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
+	rs->pdev->msix_enabled = 1;
+	model_stock_restore(m);			/* vectors allocated again */
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	KUNIT_EXPECT_FALSE(test, m->enable);
+	model_reset(m, RESET_R2);
+	model_stock_restore(m);
+	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
+	KUNIT_EXPECT_TRUE(test, model_repaired(m));
+}
+
 static struct kunit_case model_cases[] = {
 	KUNIT_CASE_PARAM(model_stock_test, model_gen_params),
 	KUNIT_CASE_PARAM(model_resync_test, model_gen_params),
 	KUNIT_CASE(model_design_test),
 	KUNIT_CASE(model_contract_test),
+	KUNIT_CASE(model_stale_state_test),
 	{}
 };
 
@@ -835,9 +876,33 @@ static void dev_exit(struct kunit *test)
 	pci_dev_put(d->pdev);
 }
 
+/*
+ * The device the suite may take: an e1000e (8086:10d3) no driver is bound
+ * to. QEMU's emulated one has none in a KUnit kernel; a real 82574L passed
+ * to a guest is bound to e1000e, and the suite never touches a device a
+ * driver owns. Holds a reference on the device returned.
+ */
+static struct pci_dev *dev_find_unowned(void)
+{
+	struct pci_dev *pdev = NULL;
+
+	while ((pdev = pci_get_device(PCI_VENDOR_ID_INTEL, E1000E_MSIX_DEVICE, pdev))) {
+		bool owned;
+
+		device_lock(&pdev->dev);
+		owned = pdev->dev.driver;
+		device_unlock(&pdev->dev);
+		if (!owned)
+			return pdev;
+		pr_info("msix_resync_test: %s: bound to %s, not touching it\n",
+			pci_name(pdev), dev_driver_string(&pdev->dev));
+	}
+	return NULL;
+}
+
 static int dev_init(struct kunit *test)
 {
-	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_INTEL, E1000E_MSIX_DEVICE, NULL);
+	struct pci_dev *pdev = dev_find_unowned();
 	struct dev_ctx *d;
 
 	if (!pdev)
@@ -859,7 +924,7 @@ static int dev_init(struct kunit *test)
 static struct dev_ctx *dev_get(struct kunit *test)
 {
 	if (!test->priv)
-		kunit_skip(test, "no e1000e (8086:10d3): run with --qemu_args='-device e1000e'");
+		kunit_skip(test, "no unowned e1000e (8086:10d3): add --qemu_args='-device e1000e'");
 	return test->priv;
 }
 
@@ -1515,6 +1580,127 @@ static void dev_alloc_free_cycles_test(struct kunit *test)
 	dev_expect_coherent(test, d);
 }
 
+/*
+ * A pass-through seam for the device suite: the library's config accesses
+ * go to the real device, but for the faults a test asks for.
+ */
+struct dev_fault {
+	bool ignore_disable;	/* drop a write that clears Enable */
+	bool hide_enable;	/* read Enable clear, until a write sets it */
+	unsigned int writes;
+};
+
+static struct dev_fault dev_fault;
+
+static int dev_fault_read(struct pci_dev *pdev, int where, u16 *val)
+{
+	int ret = pci_read_config_word(pdev, where, val);
+
+	if (where == pdev->msix_cap + PCI_MSIX_FLAGS && dev_fault.hide_enable)
+		*val = (*val & ~PCI_MSIX_FLAGS_ENABLE) | PCI_MSIX_FLAGS_MASKALL;
+	return ret;
+}
+
+static void dev_fault_write(struct pci_dev *pdev, int where, u16 val)
+{
+	if (where == pdev->msix_cap + PCI_MSIX_FLAGS) {
+		dev_fault.writes++;
+		if (val & PCI_MSIX_FLAGS_ENABLE)
+			dev_fault.hide_enable = false;
+		else if (dev_fault.ignore_disable)
+			return;
+	}
+	pci_write_config_word(pdev, where, val);
+}
+
+static const struct msix_resync_hw dev_fault_hw = {
+	.read_cfg = dev_fault_read,
+	.write_cfg = dev_fault_write,
+};
+
+struct dev_reset_cb {
+	struct dev_ctx *d;
+	int ret;		/* what the reset returns */
+	bool hide;		/* resume will read MSI-X disabled */
+	int calls;
+	u16 ctrl;		/* Message Control while it ran */
+};
+
+/* The backdoor reset of msix_resync_reset(): the table zeroed. */
+static int dev_reset_cb(struct pci_dev *pdev, void *data)
+{
+	struct dev_reset_cb *cb = data;
+
+	cb->calls++;
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &cb->ctrl);
+	dev_zero_table(cb->d);
+	dev_settle();
+	dev_fault.hide_enable = cb->hide;
+	return cb->ret;
+}
+
+/*
+ * msix_resync_reset()'s policy, branch by branch: the reset runs whenever
+ * it can (the resync's failures are returned after it), with MSI-X off
+ * and masked when the resync is set up; MSI-X is back afterwards in every
+ * branch, by the restore or, when resume fails, by a cancel.
+ */
+static void dev_reset_policy_test(struct kunit *test)
+{
+	struct dev_ctx *d = dev_get(test);
+	struct dev_reset_cb cb = { .d = d };
+	const u16 bits = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
+
+	/* Success: the reset ran quiesced (Enable clear, Function Mask set). */
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(d->pdev, dev_reset_cb, &cb), 0);
+	KUNIT_EXPECT_EQ(test, cb.calls, 1);
+	KUNIT_EXPECT_EQ(test, cb.ctrl & bits, PCI_MSIX_FLAGS_MASKALL);
+	dev_expect_coherent(test, d);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC));
+
+	/* The reset fails: its error, MSI-X back. */
+	cb = (struct dev_reset_cb){ .d = d, .ret = -ETIMEDOUT };
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(d->pdev, dev_reset_cb, &cb), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, cb.calls, 1);
+	dev_expect_coherent(test, d);
+
+	/* Alloc refuses the device: the reset still runs, unprotected. */
+	cb = (struct dev_reset_cb){ .d = d };
+	d->pdev->dev_flags |= PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(d->pdev, dev_reset_cb, &cb), -EOPNOTSUPP);
+	d->pdev->dev_flags &= ~PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+	KUNIT_EXPECT_EQ(test, cb.calls, 1);
+	KUNIT_EXPECT_EQ(test, cb.ctrl & bits, PCI_MSIX_FLAGS_ENABLE);
+	dev_expect_coherent(test, d);
+
+	/* Quiesce fails (a hypervisor that ignores Enable): the reset runs. */
+	cb = (struct dev_reset_cb){ .d = d };
+	dev_fault = (struct dev_fault){ .ignore_disable = true };
+	WRITE_ONCE(msix_resync_test_hw, &dev_fault_hw);
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(d->pdev, dev_reset_cb, &cb), -EIO);
+	WRITE_ONCE(msix_resync_test_hw, NULL);
+	KUNIT_EXPECT_EQ(test, cb.calls, 1);
+	dev_expect_coherent(test, d);
+
+	/* Resume fails (MSI-X reads disabled after the restore): cancelled. */
+	cb = (struct dev_reset_cb){ .d = d, .hide = true };
+	dev_fault = (struct dev_fault){ };
+	WRITE_ONCE(msix_resync_test_hw, &dev_fault_hw);
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(d->pdev, dev_reset_cb, &cb), -EIO);
+	WRITE_ONCE(msix_resync_test_hw, NULL);
+	KUNIT_EXPECT_EQ(test, cb.calls, 1);
+	KUNIT_EXPECT_EQ(test, dev_fault.writes, 2);	/* quiesce, cancel */
+	KUNIT_EXPECT_FALSE(test, dev_fault.hide_enable);
+	dev_expect_coherent(test, d);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC));
+
+	/* NULL arguments: -EINVAL, nothing run. */
+	cb = (struct dev_reset_cb){ .d = d };
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(NULL, dev_reset_cb, &cb), -EINVAL);
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(d->pdev, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cb.calls, 0);
+}
+
 static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(dev_cycle_atomic_test),
 	KUNIT_CASE(dev_storm_test),
@@ -1524,6 +1710,7 @@ static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(dev_vanished_test),
 	KUNIT_CASE(dev_alloc_fail_test),
 	KUNIT_CASE(dev_alloc_free_cycles_test),
+	KUNIT_CASE(dev_reset_policy_test),
 	KUNIT_CASE_PARAM(dev_stress_test, stress_gen_params),
 	{}
 };
@@ -1535,7 +1722,60 @@ static struct kunit_suite dev_suite = {
 	.test_cases = dev_cases,
 };
 
-kunit_test_suites(&model_suite, &dev_suite);
+/* ---------------------------------------------------------------------
+ * A device a driver owns is never taken
+ */
+
+static int owner_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	return 0;
+}
+
+static void owner_remove(struct pci_dev *pdev)
+{
+}
+
+static const struct pci_device_id owner_ids[] = {
+	{ PCI_DEVICE(PCI_VENDOR_ID_INTEL, E1000E_MSIX_DEVICE) },
+	{}
+};
+
+static struct pci_driver owner_driver = {
+	.name = "msix_resync_owner",
+	.id_table = owner_ids,
+	.probe = owner_probe,
+	.remove = owner_remove,
+};
+
+/* With a driver bound to every e1000e, the device suite finds none. */
+static void owner_skip_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dev_find_unowned();
+
+	if (!pdev)
+		kunit_skip(test, "no e1000e (8086:10d3) without a driver");
+	pci_dev_put(pdev);
+	KUNIT_ASSERT_EQ(test, pci_register_driver(&owner_driver), 0);
+	pdev = dev_find_unowned();
+	KUNIT_EXPECT_PTR_EQ(test, pdev, NULL);
+	pci_dev_put(pdev);
+	pci_unregister_driver(&owner_driver);
+	pdev = dev_find_unowned();
+	KUNIT_EXPECT_PTR_NE(test, pdev, NULL);
+	pci_dev_put(pdev);
+}
+
+static struct kunit_case owner_cases[] = {
+	KUNIT_CASE(owner_skip_test),
+	{}
+};
+
+static struct kunit_suite owner_suite = {
+	.name = "msix_resync_owner",
+	.test_cases = owner_cases,
+};
+
+kunit_test_suites(&model_suite, &dev_suite, &owner_suite);
 
 MODULE_DESCRIPTION("KUnit tests for msix-resync");
 MODULE_LICENSE("GPL");

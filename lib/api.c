@@ -45,8 +45,12 @@
  *
  * Context: process context (may sleep if @gfp allows).
  * Return: the new state, or an ERR_PTR(): -EINVAL if @pdev is NULL,
- * -ENODEV if the device is gone, -ENOMEM, or -EOPNOTSUPP in a Xen PV
- * guest, where MSI-X belongs to the backend and no guest write reaches it.
+ * -ENODEV if the device is gone, -ENOMEM, or -EOPNOTSUPP for a device in
+ * MSI-X mode that cannot be quiesced safely: in a Xen PV guest other than
+ * dom0, where MSI-X belongs to the backend (pcifront) and no guest write
+ * reaches it, and on a device with %PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG,
+ * whose INTx Disable the MSI core leaves clear, so that with MSI-X Enable
+ * clear it would signal on an INTx line no handler was requested for.
  * Never NULL.
  */
 struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
@@ -60,9 +64,17 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_ALLOC, -EINVAL, 0);
 		return ERR_PTR(-EINVAL);
 	}
-	if (pdev->msix_enabled && xen_pv_domain()) {
+	/* dom0's devices are its own: its restore goes to Xen directly. */
+	if (pdev->msix_enabled && xen_pv_domain() && !xen_initial_domain()) {
 		dev_err_ratelimited(&pdev->dev,
 				    "msix_resync: Xen PV guest: MSI-X is programmed by the backend (pcifront), a backdoor reset cannot be repaired from this guest\n");
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -EOPNOTSUPP, 0);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (pdev->msix_enabled &&
+	    (pdev->dev_flags & PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG)) {
+		dev_err_ratelimited(&pdev->dev,
+				    "msix_resync: the device has the MSI INTx-disable quirk: with MSI-X Enable clear it would raise INTx, which nobody handles; not quiescing it\n");
 		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -EOPNOTSUPP, 0);
 		return ERR_PTR(-EOPNOTSUPP);
 	}
@@ -92,8 +104,8 @@ EXPORT_SYMBOL_GPL(msix_resync_alloc);
  * msix_resync_free() - release the state
  * @rs: state from msix_resync_alloc(), or NULL
  *
- * Freeing a quiesced state leaves MSI-X disabled until the next
- * pci_restore_state(); it is logged.
+ * Freeing a quiesced state while the device still has its MSI-X vectors
+ * leaves MSI-X disabled until the next pci_restore_state(); it is logged.
  *
  * Context: any context.
  * Return: nothing.
@@ -102,7 +114,7 @@ void msix_resync_free(struct msix_resync *rs)
 {
 	if (!rs)
 		return;
-	if (rs->state == MSIX_RESYNC_QUIESCED)
+	if (rs->state == MSIX_RESYNC_QUIESCED && !msix_resync_core_validate(rs))
 		dev_warn_ratelimited(&rs->pdev->dev,
 				     "msix_resync: freed while quiesced; MSI-X stays disabled until pci_restore_state()\n");
 	kfree(rs);
@@ -135,6 +147,8 @@ static int msix_resync_check(struct msix_resync *rs, int fn, u16 *ctrl)
 	*ctrl = 0;
 	ret = msix_resync_core_validate(rs);
 	if (ret) {
+		/* What was quiesced is gone with the vectors. */
+		rs->state = MSIX_RESYNC_IDLE;
 		dev_err_ratelimited(&rs->pdev->dev,
 				    "msix_resync: %s: interrupt mode changed since msix_resync_alloc() (vectors freed?); free the state and allocate it again\n",
 				    name);
@@ -192,10 +206,22 @@ static int msix_resync_set_ctrl(struct msix_resync *rs, int fn, u16 want,
  * and enabled as far as the kernel knows. Until pci_restore_state() the
  * device cannot signal; an interrupt it raises meanwhile is not delivered
  * (with Enable clear, neither QEMU nor the PCI spec keeps it pending), so
- * the driver polls its queues after msix_resync_resume(). A second call
- * before msix_resync_resume() does nothing. The caller must not free or
- * allocate vectors concurrently; the irq core may mask, unmask or move
- * them meanwhile.
+ * the driver polls its queues after msix_resync_resume().
+ *
+ * Whether the device is quiesced is read from Message Control, never
+ * taken from @rs: a quiesce followed by a restore without
+ * msix_resync_resume() (PM resume, pci_reset_function(), error recovery)
+ * is quiesced again. A call on a device already quiesced (Enable clear,
+ * Function Mask set) writes nothing.
+ *
+ * The caller serialises the calls on one state, and keeps away from the
+ * device between this call and msix_resync_resume() everything else that
+ * writes Message Control: allocating or freeing vectors, and any
+ * pci_restore_state(), pci_reset_function() or PM transition other than
+ * the restore that ends the reset. The MSI core's own writes to Message
+ * Control take no lock the library could share. The irq core may mask,
+ * unmask or move vectors meanwhile; those reach the table and the MSI
+ * core's cache, not Message Control.
  *
  * If the read back shows Enable still set or Function Mask clear, the
  * hypervisor ignores the write and could not be made to reprogram the
@@ -215,12 +241,14 @@ int msix_resync_quiesce(struct msix_resync *rs)
 
 	if (!rs)
 		return msix_resync_null_state(MSIX_RESYNC_FN_QUIESCE);
-	if (rs->state == MSIX_RESYNC_QUIESCED)
-		return 0;
 
 	ret = msix_resync_check(rs, MSIX_RESYNC_FN_QUIESCE, &ctrl);
 	if (ret || rs->mode != MSIX_RESYNC_MODE_MSIX)
 		return ret;
+	if ((ctrl & MSIX_RESYNC_BITS) == PCI_MSIX_FLAGS_MASKALL) {
+		rs->state = MSIX_RESYNC_QUIESCED;
+		return 0;
+	}
 
 	ret = msix_resync_set_ctrl(rs, MSIX_RESYNC_FN_QUIESCE,
 				   (ctrl | PCI_MSIX_FLAGS_MASKALL) &
@@ -243,7 +271,10 @@ EXPORT_SYMBOL_GPL(msix_resync_quiesce);
  *
  * Checks that pci_restore_state() enabled MSI-X again (Enable set,
  * Function Mask clear): the restore's Enable 0->1 is what made the
- * hypervisor reprogram every vector. Writes nothing. Without a preceding
+ * hypervisor reprogram every vector. Writes nothing. It reads Message
+ * Control as the hypervisor presents it: it sees a restore that did not
+ * run or a hypervisor that ignores Enable, not whether the host's
+ * reprogramming behind the emulated register succeeded. Without a preceding
  * quiesce it does nothing, so a path that can be entered without a reset
  * (error recovery) may call it unconditionally. Interrupts the device
  * raised while quiesced were not delivered: poll the device's queues.
@@ -336,14 +367,24 @@ EXPORT_SYMBOL_GPL(msix_resync_cancel);
  *
  * The one-shot form for drivers without a reset state machine: allocates
  * the state, quiesces, saves config space, calls @reset, restores config
- * space, resumes and frees. Config space is restored and MSI-X resumed
- * even when @reset fails.
+ * space, resumes and frees.
+ *
+ * @reset runs with every vector masked and MSI-X disabled: it must poll
+ * the device for completion, not wait for an interrupt. It runs whenever
+ * config space could be saved, as it would without the library: a resync
+ * that cannot be set up (msix_resync_alloc() or msix_resync_quiesce()
+ * failed) is logged and the reset goes on unprotected. If
+ * pci_save_state() fails, the quiesce is cancelled and @reset is not
+ * called, as nothing could be restored after it. Config space is
+ * restored even when @reset fails; if MSI-X is then not back,
+ * msix_resync_cancel() enables it.
  *
  * Context: process context; may sleep. The caller must keep the vectors
  * from being freed during the call.
- * Return: the error of @reset if it failed; otherwise 0 or the error of
- * the resync: -EINVAL for a NULL argument, or an error of
- * msix_resync_alloc(), msix_resync_quiesce() or msix_resync_resume().
+ * Return: -EINVAL for a NULL @pdev or @reset (nothing done); the error of
+ * pci_save_state() (@reset not called); else the error of @reset if it
+ * failed, else 0 or the first error of the resync: msix_resync_alloc(),
+ * msix_resync_quiesce() or msix_resync_resume().
  */
 int msix_resync_reset(struct pci_dev *pdev,
 		      int (*reset)(struct pci_dev *pdev, void *data),
@@ -361,22 +402,32 @@ int msix_resync_reset(struct pci_dev *pdev,
 	}
 
 	rs = msix_resync_alloc(pdev, GFP_KERNEL);
-	if (IS_ERR(rs))
-		return PTR_ERR(rs);
+	if (IS_ERR(rs)) {
+		ret = PTR_ERR(rs);
+		rs = NULL;
+	} else {
+		ret = msix_resync_quiesce(rs);
+	}
 
-	ret = msix_resync_quiesce(rs);
-	if (ret)
-		goto out;
-
-	pci_save_state(pdev);
+	rret = pci_save_state(pdev);
+	if (rret) {
+		pci_err(pdev, "msix_resync: reset: pci_save_state() failed (%d), not resetting\n",
+			rret);
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_RESET, rret, 0);
+		if (rs)
+			msix_resync_cancel(rs);
+		msix_resync_free(rs);
+		return rret;
+	}
 	rret = reset(pdev, data);
 	pci_restore_state(pdev);
-	ret = msix_resync_resume(rs);
-	if (rret)
-		ret = rret;
-out:
+	if (rs && !ret) {
+		ret = msix_resync_resume(rs);
+		if (ret)
+			msix_resync_cancel(rs);
+	}
 	msix_resync_free(rs);
-	return ret;
+	return rret ? rret : ret;
 }
 EXPORT_SYMBOL_GPL(msix_resync_reset);
 
