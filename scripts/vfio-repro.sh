@@ -41,7 +41,10 @@ matrix)
 *) die "usage: vfio-repro.sh [all|check|matrix]" ;;
 esac
 
-dirs=()
+# Each cell's directory goes before its run: nothing of an earlier run can
+# be judged again. The checker gets each run's exit status with its cell
+# (CELLDIR=RC): a run that failed fails its cell, and this script.
+judged=() runs_failed=0
 t0=$(date +%s)
 for c in $cells; do
 	q=bookworm l1=6.12
@@ -49,11 +52,18 @@ for c in $cells; do
 	*) IFS=- read -r series reset host <<< "$c" ;;
 	esac
 	d=$OUT/vfio/$c
+	rm -rf "$d"
 	t1=$(date +%s)
+	rc=0
 	VFIO_QEMU=$q VFIO_L1=$l1 "$TOP/scripts/vfio-run.sh" "$series" "$reset" "$host" "$d" >&2 ||
-		info "cell $c did not complete (its logs are in $d)"
+		rc=$?
+	[ "$rc" -eq 0 ] || {
+		info "cell $c did not complete: vfio-run.sh exited $rc (its logs are in $d)"
+		runs_failed=$((runs_failed + 1))
+	}
 	info "cell $c: $(( $(date +%s) - t1 )) s"
-	dirs+=("$d")
+	judged+=("$d=$rc")
 done
 info "nested VFIO runs: $(( $(date +%s) - t0 )) s for $(echo "$cells" | wc -w) boots"
-python3 "$TOP/tests/vfio/check.py" --evidence "${dirs[@]}"
+python3 "$TOP/tests/vfio/check.py" --evidence "${judged[@]}"
+[ "$runs_failed" -eq 0 ] || die "$runs_failed of the nested VFIO runs failed"

@@ -28,10 +28,31 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-l2series=${1:?usage: vfio-run.sh L2SERIES R1|R2 H1|H0|H0L OUTDIR [PHASES]}
-reset=${2:?usage}
-host=${3:?usage}
-outdir=${4:?usage}
+usage="usage: vfio-run.sh L2SERIES R1|R2|R3 H1|H0|H0L OUTDIR [PHASES]"
+outdir=${4:?$usage}
+# This run's verdict files go first, before anything can fail (a wrong
+# argument, a failed build): the last run's logs must never be judged
+# again. run.rc records how this script ended, whatever ended it. (The
+# files by name: OUTDIR is the caller's, vfio-repro.sh removes its cells.)
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+rm -f "$outdir"/*.log "$outdir/run.rc" "$outdir/host-modules.md5" \
+	"$outdir/l1-initrd.cpio.gz" "$outdir/l2-initrd.cpio.gz" "$outdir/l2-bzImage"
+stage=
+cleanup() {
+	local rc=$?
+	if [ -n "$stage" ]; then
+		kill "$(cat "$stage/tail.pid" 2>/dev/null)" 2>/dev/null
+		kill "$(cat "$stage/ivshmem.pid" 2>/dev/null)" 2>/dev/null || true	# gone with its client
+		rm -rf "$stage"
+	fi
+	echo "$rc" > "$outdir/run.rc"
+}
+trap cleanup EXIT
+
+l2series=${1:?$usage}
+reset=${2:?$usage}
+host=${3:?$usage}
 phases=${5:-A,B,N}
 l1series=${VFIO_L1:-6.12}
 qsuite=${VFIO_QEMU:-bookworm}
@@ -46,23 +67,6 @@ if [ -n "${VFIO_BENCH:-}" ]; then
 fi
 case $host in H0|H0L|H1) ;; *) die "host $host: H1, H0 or H0L" ;; esac
 [ "$host" = H1 ] || [ "$l1series" = 6.12 ] || die "$host is a 6.12 vfio-pci-core: VFIO_L1=6.12"
-
-# This run's verdict files go first: a failed build must not leave the
-# last run's logs to be judged. run.rc records how this script ended.
-mkdir -p "$outdir"
-outdir=$(cd "$outdir" && pwd)
-rm -f "$outdir"/*.log "$outdir/run.rc" "$outdir/host-modules.md5"
-stage=
-cleanup() {
-	local rc=$?
-	if [ -n "$stage" ]; then
-		kill "$(cat "$stage/tail.pid" 2>/dev/null)" 2>/dev/null
-		kill "$(cat "$stage/ivshmem.pid" 2>/dev/null)" 2>/dev/null || true	# gone with its client
-		rm -rf "$stage"
-	fi
-	echo "$rc" > "$outdir/run.rc"
-}
-trap cleanup EXIT
 
 root=$("$TOP/scripts/fetch-debian.sh" kernel "$l1series" generic)
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$l1series-generic/krel")

@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 """Verdicts of the nested VFIO test (scripts/vfio-run.sh), and its matrix.
 
-Usage: check.py [--evidence] CELLDIR...
+Usage: check.py [--evidence] CELLDIR[=RC]...
+       check.py --selftest [KEEPDIR]
 
-Each CELLDIR holds one boot's logs and is named [QEMU-L1-]L2SERIES-RESET-HOST
-(6.12-R2-H1, or q10.0-h6.1-6.12-R3-H1 in the matrix); which QEMU and L1
-kernel ran is read from L1's log. A phase (A stock, B msix-resync, N the
-negative control) is "repaired" or "lost" only when three independent
-witnesses agree:
+Each CELLDIR holds one boot's logs and is named [qSUITE-hL1SERIES-]L2SERIES-
+RESET-HOST (6.12-R2-H1: L2's QEMU this machine's, bookworm's, and L1 6.12;
+qtrixie-h6.1-6.12-R3-H1 in the matrix); which QEMU, L1 and L2 kernel ran is
+read from the cell's own logs and must be what its name asks for. RC, when
+given, is the exit status of the cell's vfio-run.sh as its caller saw it
+(vfio-repro.sh): a run that failed fails its cell, whatever its directory
+holds. A phase (A stock, B msix-resync, N the negative control) is
+"repaired" or "lost" only when three independent witnesses agree:
 
   L2    the guest: nvme (R1, R2): its reads after the restore complete with
         the disk's pattern, without an nvme timeout, and its I/O vector
@@ -19,19 +23,34 @@ witnesses agree:
         MASKALL 0 and every used entry programmed and masked as before the
         reset -- or Enable 0 / a used entry still zero;
   QEMU  L2's hypervisor: its vfio_msi_interrupt trace shows interrupts on
-        the I/O vector (e1000e: every vector) after the restore -- or none.
+        the I/O vector (e1000e: every vector) after the restore -- or none;
+        judged only when the phase's save, restore and end markers are all
+        in the trace (a trace cut short shows no interrupts either).
 
 The expected verdicts are known for the default stack (QEMU 7.2, L1 6.12):
 EXPECT. Elsewhere the stock restore's verdict is a finding, reported; the
 library must repair, and the control must do what stock does.
 
 Prints one PASS/FAIL line per assertion, the tables, one "MATRIX ..." line
-per cell, and with --evidence the witnesses' own lines for each lost phase.
+per cell that passed every check (with the versions its logs name), and
+with --evidence the witnesses' own lines for each lost phase.
+
+--selftest runs the checker on the cells of tests/vfio/selftest/ (measured
+logs, trimmed: its README) and on doctored copies of them (DOCTORED): the
+measured ones must pass, each doctored one must fail the check it is aimed
+at and get no MATRIX row. KEEPDIR keeps the doctored cells (NN/CELL) to be
+read. Ends with "vfio selftest: N passed, M failed"; exits 1 on a failure.
 """
 
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from kunit_results import bad_lines  # noqa: E402  (the guest-log verdict of every layer)
 
 EXPECT = {  # (reset, host) -> (A stock, B msix-resync)
     ('R1', 'H1'): ('repaired', 'repaired'),
@@ -46,11 +65,43 @@ EXPECT = {  # (reset, host) -> (A stock, B msix-resync)
     # says 1, and vfio restores only the BARs (on the Command write).
     ('R3', 'H1'): ('lost', 'repaired'),
 }
+# L2's hypervisor: the QEMU (major.minor) of each Debian suite a cell's
+# name can ask for (scripts/vfio-run.sh VFIO_QEMU; bookworm is this
+# machine's). A stable suite keeps its major.minor for good (only point
+# releases move: 7.2.22 -> 7.2.23 matches); sid moves on without notice,
+# so its cells need that version or a newer one, never an older one.
+SUITE_QEMU = {'bookworm': '7.2', 'trixie': '10.0', 'sid': '11.1', 'bullseye': '5.2'}
+MOVING_SUITES = ('sid',)
+
+
+def qemu_matches(suite, logged):
+    """Whether the QEMU a cell logged (major.minor) is its suite's."""
+    want = SUITE_QEMU.get(suite)
+    if want is None or logged is None:
+        return False
+    if suite in MOVING_SUITES:
+        return tuple(map(int, logged.split('.'))) >= tuple(map(int, want.split('.')))
+    return logged == want
+CELL = re.compile(r'(?:q(?P<suite>[a-z]+)-h(?P<l1>\d+\.\d+)-)?'
+                  r'(?P<series>\d+\.\d+)-(?P<reset>R[123])-(?P<host>H0L|H0|H1)$')
 E1000E_NVEC = 5     # the e1000e's vectors (kunit/e1000e_msix.h)
 READS = 4           # reads per phase (tests/vfio/l2-init.sh)
 IO_VECTOR = 1       # nvme0q1: MSI-X entry 1 (entry 0 is the admin queue)
 PHASES = 'ABN'
-BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic')
+# Kernel lines that kunit_results.bad_lines(), the guest-log verdict of
+# every layer, does not list, and that no log here may hold either.
+BAD_MORE = re.compile(r'general protection|Kernel panic')
+# L1's line for each phase's reset (tests/vfio/l1-init.sh): the phase, the
+# exit status of "vfio_tool reset", and what vfio_tool says it did.
+RESET_LINE = re.compile(r'L1-RESET ([A-Z]) rc=(\S*) ?(.*)$')
+HEX = r'((?:0x)?[0-9a-f]+)'     # printf's %#x: a zero has no 0x
+RESET_DID = {
+    'R1': re.compile(r'R1 zeroed=(\d+) ctrl=%s->%s$' % (HEX, HEX)),
+    'R2': re.compile(r'R2 zeroed=(\d+) ctrl=%s->%s$' % (HEX, HEX)),
+    'R3': re.compile(r'R3 secondary bus reset of \S+ ctrl=%s->%s command=%s bar0=%s$'
+                     % (HEX, HEX, HEX, HEX)),
+}
+MSIX_ENABLE = 0x8000
 
 
 STAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
@@ -66,11 +117,30 @@ def read(path):
         return []
 
 
+def bad(lines):
+    """A kernel log's alarming lines: every layer's verdict, and more."""
+    worst = set(bad_lines(lines))
+    return [s for s in lines if s.rstrip() in worst or BAD_MORE.search(s)]
+
+
+def series_of(release):
+    """'6.12' of '6.12.117+deb12-amd64', '7.2' of '7.2.22'; None if neither."""
+    m = re.match(r'(\d+\.\d+)(?:[.+-]|$)', release)
+    return m.group(1) if m else None
+
+
 class Cell:
-    def __init__(self, path):
+    def __init__(self, path, exit=None):
         self.path = path
+        self.exit = exit    # vfio-run.sh's exit status as its caller saw it
         self.name = os.path.basename(path.rstrip('/'))
-        self.series, self.reset, self.host = self.name.split('-')[-3:]
+        m = CELL.match(self.name)
+        self.named = bool(m)
+        self.series, self.reset, self.host = (m.group('series', 'reset', 'host') if m
+                                              else ('?', '?', '?'))
+        # what the name asks for: L2's QEMU from a suite, an L1 series
+        self.suite = (m.group('suite') or 'bookworm') if m else '?'
+        self.want_l1 = (m.group('l1') or '6.12') if m else '?'
         self.l1 = read(os.path.join(path, 'l1-console.log'))
         self.l2 = read(os.path.join(path, 'l2-console.log'))
         self.trace = read(os.path.join(path, 'l2-qemu-trace.log'))
@@ -80,6 +150,7 @@ class Cell:
         self.phases = [m.group(1) for m in
                        (re.match(r'L2-PHASE (\w) irq-before', s) for s in self.l2)
                        if m]
+        self.marks = []
         self.events = self.trace_events()
         start = [s for s in self.l1 if s.startswith('L1-START ')]
         kv = dict(re.findall(r'(\w+)=(\S+)', start[0])) if start else {}
@@ -173,10 +244,11 @@ class Cell:
         return ctrl, entries, lines
 
     def regs(self, label):
-        """The config registers a dump's first line shows (command, bar0)."""
+        """The config registers a dump's first line shows (command, bar0);
+        a register it does not show is missing, not zero."""
         for s in self.l1:
             if s.startswith('L1-DUMP %s ' % label) and 'command=' in s:
-                kv = dict(re.findall(r'(\w+)=(0x[0-9a-f]+)', s))
+                kv = dict(re.findall(r'(\w+)=%s(?=\s|$)' % HEX, s))
                 return {k: int(v, 16) for k, v in kv.items() if k in ('command', 'bar0')}
         return {}
 
@@ -211,24 +283,52 @@ class Cell:
                                           'yes' if masks else 'no'))
         return verdict, detail, lines
 
+    def reset_view(self, p):
+        """Whether L1 played the phase's reset and it succeeded: one
+        "L1-RESET P rc=0 ..." line, with what vfio_tool says it did (the
+        cell's reset kind; R2 and R3 leave Enable clear; R1 and R2 in A
+        and N zeroed at least the used entries). (ok, detail)"""
+        lines = [m for m in (RESET_LINE.match(s) for s in self.l1) if m and m.group(1) == p]
+        if len(lines) != 1:
+            return False, '%s: %d L1-RESET %s lines' % (p, len(lines), p)
+        rc, said = lines[0].group(2), lines[0].group(3)
+        did = RESET_DID.get(self.reset, RESET_DID['R1']).match(said)
+        if rc != '0' or not did:
+            return False, '%s: vfio_tool reset exit %s, said %r' % (p, rc or '?', said)
+        after = did.group(3) if self.reset == 'R2' else did.group(2)
+        if self.reset in ('R2', 'R3') and int(after, 16) & MSIX_ENABLE:
+            return False, '%s: %s left MSI-X Enable set: %r' % (p, self.reset, said)
+        if self.reset != 'R3' and p != 'B' and int(did.group(1)) < len(self.used()):
+            return False, '%s: zeroed %s of %d used entries' % (p, did.group(1), len(self.used()))
+        return True, '%s: %s' % (p, said)
+
     # --- QEMU ----------------------------------------------------------
     def trace_events(self):
         """(phase, step, event, text) for every trace line; step 1 after
-        the save marker, 2 after the restore marker."""
+        the save marker, 2 after the restore marker, 3 after the end
+        marker. The markers, in order, go to self.marks."""
         phase, step, out = None, 0, []
         for s in self.trace:
             m = re.search(r'vfio_pci_write_config\s*\(.*@0xc, (0x[0-9a-f]+), len=0x1\)', s)
             if m:
                 v = int(m.group(1), 16)
-                if 1 <= v >> 4 <= len(PHASES) and v & 15 in (1, 2):
+                if 1 <= v >> 4 <= len(PHASES) and 1 <= v & 15 <= 3:
                     phase, step = PHASES[(v >> 4) - 1], v & 15
+                    self.marks.append((phase, step))
                 continue
             m = re.search(r'(vfio_\w+)', s)
             if m and m.group(1) != 'vfio_pci_write_config':
                 out.append((phase, step, m.group(1), s))
         return out
 
+    def whole(self, p):
+        """The phase is whole in QEMU's trace: its save, restore and end
+        markers, once each, in that order."""
+        return [st for ph, st in self.marks if ph == p] == [1, 2, 3]
+
     def qemu_view(self, p):
+        """(verdict, detail, events before the reset, events after the
+        restore, interrupts counted); no verdict unless the phase is whole."""
         ev = [e for e in self.events if e[0] == p]
         names = lambda st: [e[2] for e in ev if e[1] == st and e[2] != 'vfio_msi_interrupt']
         if self.dev == 'e1000e':
@@ -242,6 +342,11 @@ class Cell:
                         and re.search(r'vector %d\b' % IO_VECTOR, e[3])])
             verdict = ('repaired' if irqs >= READS else 'lost' if not irqs else 'unclear')
             detail = '%d interrupts on vector %d after the restore' % (irqs, IO_VECTOR)
+        if not self.whole(p):
+            # no interrupts in a trace cut short is no evidence of loss
+            verdict = 'unclear'
+            detail = ('the trace lacks phase %s\'s save, restore or end marker (has %s); '
+                      % (p, [st for ph, st in self.marks if ph == p]) + detail)
         detail += '; before the reset: %s; after: %s' % (summary(names(1)), summary(names(2)))
         return verdict, detail, names(1), names(2), irqs
 
@@ -259,30 +364,59 @@ def summary(names):
 
 
 class Checker:
-    def __init__(self):
+    def __init__(self, quiet=False):
         self.passed = self.failed = 0
-        self.matrix = {}
-        self.cells = []
+        self.quiet = quiet
+        self.results = []   # (ok, line)
+        self.cells = []     # (cell, verdicts): the cells that passed every check
+        self.unclean = []   # (cell, checks failed): no MATRIX row
         self.evidence = []
 
     def check(self, name, ok, detail=''):
         if ok:
             self.passed += 1
-            print('PASS vfio %s' % name)
+            line = 'PASS vfio %s' % name
         else:
             self.failed += 1
-            print('FAIL vfio %s %s' % (name, detail))
+            line = 'FAIL vfio %s %s' % (name, detail)
+        self.results.append((bool(ok), line))
+        if not self.quiet:
+            print(line)
 
     def cell(self, c):
+        failed = self.failed
+        self.judge(c)
+        if self.failed > failed:
+            self.unclean.append((c, self.failed - failed))
+        else:
+            self.cells.append((c, c.got))
+
+    def judge(self, c):
+        c.got = {}
         t = '%s x %s, L2 %s, QEMU %s, L1 %s:' % (c.reset, c.host, c.series, c.qemu,
                                                 c.l1_release())
-        ran = c.rc == '0' and any(s.startswith('L1-END') for s in c.l1) and \
+        ran = c.rc == '0' and c.exit in (None, 0) and \
+            any(s.startswith('L1-END') for s in c.l1) and \
             any(s.startswith('L2-END') for s in c.l2)
         self.check('%s L1 and L2 ran to the end' % t, ran,
-                   '(vfio-run.sh exit %s; see %s)' % (c.rc or 'missing', c.path))
-        bad = [s for s in c.l1 + c.l2 if BAD.search(s)]
-        self.check('%s no BUG:, WARNING: or Oops in L1 or L2' % t, not bad,
-                   bad[:3])
+                   '(vfio-run.sh exit %s, run.rc %s; see %s)' % (
+                       'unknown' if c.exit is None else c.exit, c.rc or 'missing', c.path))
+        want_qemu = SUITE_QEMU.get(c.suite)
+        self.check('%s the cell %s ran what its name asks for: QEMU %s%s (%s), L1 %s, '
+                   'L2 %s' % (t, c.name, want_qemu, '+' if c.suite in MOVING_SUITES else '',
+                              c.suite, c.want_l1, c.series),
+                   c.named and qemu_matches(c.suite, series_of(c.qemu)) and
+                   series_of(c.l1_release()) == c.want_l1 and
+                   series_of(c.l2_release()) == c.series,
+                   '(%s; logs: QEMU %s, L1 %s, L2 %s)' % (
+                       'the name parses' if c.named else
+                       'the name is not [qSUITE-hL1-]L2-RESET-HOST',
+                       c.qemu, c.l1_release(), c.l2_release()))
+        if not c.named:
+            return
+        alarms = bad(c.l1) + bad(c.l2)
+        self.check('%s no BUG:, WARNING:, Oops, general protection fault, panic, '
+                   'lockdep, KASAN or UBSAN line in L1 or L2' % t, not alarms, alarms[:3])
         cpus = [s.split()[1] for s in c.l2 if s.startswith('L2-CPUS ')]
         self.check('%s L2 ran SMP, with 4 vCPUs' % t, cpus == ['4'], cpus)
         host = [s for s in c.l1 if s.startswith('L1-HOST')]
@@ -294,8 +428,6 @@ class Checker:
             'taint' in kv and (('O' in kv['taint']) == rebuilt) and
             kv.get('md5') == c.md5.get(c.host) and
             len(set(c.md5.values())) == 3, (host, c.md5))
-        self.check('%s L1 names L2\'s QEMU (%s)' % (t, c.qemu), c.qemu != '?',
-                   '(no L1-QEMU line)')
         sync = [s for s in c.l2 if 'SYNC-ERROR' in s or 'CTL-FAILED' in s]
         self.check('%s L2 and L1 kept in step, every control write took' % t,
                    not sync and c.phases == list(PHASES), sync or c.phases)
@@ -303,8 +435,9 @@ class Checker:
             return
         # Known on the default stack; elsewhere stock is what it is (a
         # finding), the library must repair and the control follow stock.
-        expect = EXPECT[(c.reset, c.host)] if c.default else (None, 'repaired')
-        got = {}
+        expect = EXPECT.get((c.reset, c.host), (None, 'repaired')) if c.default \
+            else (None, 'repaired')
+        got = c.got
         for p, want in zip(PHASES, expect + (expect[0],)):
             v2, d2, e2 = c.l2_view(p)
             v1, d1, e1 = c.l1_view(p)
@@ -320,70 +453,104 @@ class Checker:
             if got[p] == 'lost':
                 self.evidence.append(('%s phase %s lost' % (t, p),
                                       e2 + e1 + ['QEMU: ' + dq]))
+        played = [c.reset_view(p) for p in PHASES]
+        self.check('%s the reset was played in A, B and N: vfio_tool reset %s exited 0 '
+                   'each time and logged what it did' % (t, c.reset),
+                   all(ok for ok, _ in played), ' | '.join(d for _, d in played))
         used = c.used()
-        played = []
-        for p in 'AN':
+        hit = []
+        for p in PHASES:
             ctrl, entries, _ = c.dump('%s-after-reset' % p)
             _, before, _ = c.dump('%s-before-reset' % p)
+            regs = c.regs('%s-after-reset' % p)
+            was = c.regs('%s-before-reset' % p)
+            # In B the host had torn MSI-X down before the reset (checked
+            # below): nothing was programmed for the reset to clear.
+            programmed = p == 'B' or all(before.get(i, (0,))[0] for i in used)
             if c.reset == 'R3':
                 # the whole function reset: Enable, Command and the BARs
-                # cleared (the table then does not decode: all ones)
-                regs = c.regs('%s-after-reset' % p)
-                played.append(
-                    ctrl is not None and used and ctrl[0] == 0 and
-                    all(before.get(i, (0,))[0] for i in used) and
-                    regs.get('command', 1) & 0x6 == 0 and regs.get('bar0', 1) & ~0xf == 0)
+                # cleared (the table then does not decode: all ones), from
+                # Memory enabled and BAR0 assigned
+                hit.append(bool(
+                    ctrl is not None and used and ctrl[0] == 0 and programmed and
+                    'command' in regs and 'bar0' in regs and
+                    was.get('command', 0) & 0x2 and was.get('bar0', 0) & ~0xf and
+                    regs['command'] & 0x6 == 0 and regs['bar0'] & ~0xf == 0))
             else:
-                played.append(
-                    ctrl is not None and used and
-                    all(before.get(i, (0,))[0] for i in used) and
+                hit.append(bool(
+                    ctrl is not None and used and programmed and
                     all(entries.get(i, (1, 1))[:2] == (0, 0) for i in used) and
-                    ctrl[0] == (0 if c.reset == 'R2' else 1))
-        what = {'R1': 'every used entry programmed before, zero after, Enable kept',
-                'R2': 'every used entry programmed before, zero after, Enable cleared',
-                'R3': 'every used entry programmed before; after, MSI-X Enable, '
-                      'Memory and Bus Master cleared and BAR0 unassigned'}[c.reset]
-        self.check('%s the reset hit the device in A and N: %s' % (t, what),
-                   used and all(played), 'used %s, A %s, N %s' % (sorted(used), *played))
+                    ctrl[0] == (0 if c.reset == 'R2' or p == 'B' else 1)))
+        what = {'R1': 'every used entry programmed before (A, N), zero after, Enable kept',
+                'R2': 'every used entry programmed before (A, N), zero after, Enable cleared',
+                'R3': 'every used entry programmed before (A, N), Memory enabled and BAR0 '
+                      'assigned; after, MSI-X Enable, Memory and Bus Master cleared and BAR0 '
+                      'unassigned'}[c.reset]
+        self.check('%s the reset hit the device in A, B and N: %s' % (t, what),
+                   used and all(hit), 'used %s, A %s, B %s, N %s' % (sorted(used), *hit))
         ctrl, entries, _ = c.dump('B-before-reset')
         self.check('%s B: at the reset the host had already torn MSI-X down '
                    '(Enable 0, used entries zero)' % t,
                    ctrl is not None and ctrl[0] == 0 and
                    all(entries.get(i, (1,))[0] == 0 for i in used),
                    'B-before-reset: %s %s' % (ctrl, entries))
-        self.check('%s N is lost wherever A is (the test can fail)' % t,
-                   (got['A'] == 'lost') == (got['N'] == 'lost'),
+        self.check('%s N does what A does, both clear verdicts (N lost wherever A is: '
+                   'the test can fail)' % t,
+                   got['A'] in ('lost', 'repaired') and got['N'] == got['A'],
                    'A %s, N %s' % (got['A'], got['N']))
         _, _, before, after, _ = c.qemu_view('B')
+        whole = c.whole('B')
         self.check('%s B: QEMU did vfio_msix_disable before the reset and '
                    'vfio_msix_enable after' % t,
-                   'vfio_msix_disable' in before and 'vfio_msix_enable' in after,
-                   'before: %s; after: %s' % (summary(before), summary(after)))
+                   whole and 'vfio_msix_disable' in before and 'vfio_msix_enable' in after,
+                   'markers %s; before: %s; after: %s' % (
+                       'whole' if whole else 'missing', summary(before), summary(after)))
         _, _, before, after, _ = c.qemu_view('A')
+        whole = c.whole('A')
         self.check('%s A: the stock restore makes QEMU neither disable nor '
                    'enable MSI-X' % t,
-                   not {'vfio_msix_disable', 'vfio_msix_enable'} & set(before + after),
-                   'before: %s; after: %s' % (summary(before), summary(after)))
+                   whole and not {'vfio_msix_disable', 'vfio_msix_enable'} & set(before + after),
+                   'markers %s; before: %s; after: %s' % (
+                       'whole' if whole else 'missing', summary(before), summary(after)))
         calls = [s for s in c.l2 if re.search(
             r'msix_resync_vfio: phase B: msix_resync_(quiesce|resume): ', s)]
         self.check('%s B: msix_resync_quiesce() and msix_resync_resume() '
                    'return 0' % t,
                    len(calls) == 2 and all(s.endswith(': 0') for s in calls),
                    calls)
-        self.matrix[(c.series, c.reset, c.host)] = got
-        self.cells.append((c, got))
+
+
+def matrix_rows(ck):
+    """One MATRIX line per cell that passed every check, with the versions
+    its own logs name; a line without MATRIX for each other cell."""
+    out = []
+    for c, got in ck.cells:
+        out.append('MATRIX qemu=%s host=%s vfio=%s l2=%s reset=%s stock=%s library=%s '
+                   'control=%s' % (c.qemu, c.l1_release(), c.host, c.l2_release(), c.reset,
+                                   got['A'], got['B'], got['N']))
+    for c, n in ck.unclean:
+        out.append('no matrix row for %s: %d of its checks failed' % (c.name, n))
+    return out
+
+
+def cell_arg(a):
+    """CELLDIR or CELLDIR=RC -> Cell."""
+    path, eq, rc = a.rpartition('=')
+    if eq and path and re.fullmatch(r'\d+', rc):
+        return Cell(path, int(rc))
+    return Cell(a)
 
 
 def main(argv):
+    if argv[:1] == ['--selftest']:
+        return selftest(*argv[1:2])
     evidence = '--evidence' in argv
-    cells = [Cell(a) for a in argv if not a.startswith('--')]
+    cells = [cell_arg(a) for a in argv if not a.startswith('--')]
     ck = Checker()
     for c in cells:
         ck.cell(c)
-    for c, got in ck.cells:
-        print('MATRIX qemu=%s host=%s vfio=%s l2=%s reset=%s stock=%s library=%s control=%s'
-              % (c.qemu, c.l1_release(), c.host, c.series, c.reset, got['A'], got['B'],
-                 got['N']))
+    for line in matrix_rows(ck):
+        print(line)
     if len({(c.qemu, c.l1_release()) for c, _ in ck.cells}) > 1:
         print('\nThe matrix (L2 from linux-source-%s):' % '/'.join(
             sorted({c.series for c, _ in ck.cells})))
@@ -395,17 +562,19 @@ def main(argv):
                 x[0].reset, x[0].host)):
             print('| %s | %s | %s x %s | %s | %s | %s |' % (
                 c.qemu, c.l1_release(), c.reset, c.host, got['A'], got['B'], got['N']))
-    for series in sorted({c.series for c in cells if c.default}):
+    for series in sorted({c.series for c, _ in ck.cells if c.default}):
         print('\nL2 kernel: Debian linux-source-%s; L1 host: Debian 6.12 '
               '(H1 as shipped, H0 the seed\'s host, H0L without the 3.18 '
               'rewrite only)' % series)
         print('| reset x host | A: stock restore | B: msix-resync | '
               'N: control | expected A / B |')
         print('|---|---|---|---|---|')
+        # the default stack's cells only: in the matrix other QEMUs and
+        # L1s run the same series, reset and host
+        here = {(c.reset, c.host): got for c, got in ck.cells
+                if c.default and c.series == series}
         for key in EXPECT:  # in the issue's order
-            got = ck.matrix.get((series,) + key) if any(
-                c.default and c.series == series and (c.reset, c.host) == key
-                for c, _ in ck.cells) else None
+            got = here.get(key)
             if not got:
                 continue
             print('| %s x %s | %s | %s | %s | %s / %s |' % (
@@ -417,6 +586,204 @@ def main(argv):
                 print('    ' + s.strip())
     print('\n%d passed, %d failed' % (ck.passed, ck.failed))
     return 1 if ck.failed else 0
+
+
+# --- the checker's self-test -------------------------------------------
+SELFTEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'selftest')
+FILES = {'l1': 'l1-console.log', 'l2': 'l2-console.log', 'trace': 'l2-qemu-trace.log',
+         'rc': 'run.rc'}
+
+
+def drop(rx):
+    """Delete the lines that match."""
+    return lambda lines: [s for s in lines if not re.search(rx, s)]
+
+
+def sub(rx, repl):
+    return lambda lines: [re.sub(rx, repl, s) for s in lines]
+
+
+def cut(rx):
+    """Keep the lines before the first that matches, and that one."""
+    def edit(lines):
+        for i, s in enumerate(lines):
+            if re.search(rx, s):
+                return lines[:i + 1]
+        return lines
+    return edit
+
+
+def add(rx, text):
+    """Insert a line after the first that matches."""
+    def edit(lines):
+        i = next(i for i, s in enumerate(lines) if re.search(rx, s))
+        return lines[:i + 1] + [text] + lines[i + 1:]
+    return edit
+
+
+def empty(lines):
+    return []
+
+
+def bad_args(path):
+    """vfio-run.sh with a wrong argument, over the old cell's directory."""
+    env = dict(os.environ, MSIX_RESYNC_CACHE=os.path.join(os.path.dirname(path), 'cache'))
+    run = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts',
+                       'vfio-run.sh')
+    subprocess.run(['bash', run, '6.12', 'R9', 'H1', path], env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=60, check=False)
+
+
+R2, R1H0, R3 = '6.12-R2-H1', '6.12-R1-H0', '6.12-R3-H1'
+MARK = r'vfio_pci_write_config.*@0xc, 0x%s, len=0x1'
+# (what, the measured cell it doctors, the checks that must fail, the
+# edits: (file, edit)..., and optionally the cell's name, the exit status
+# its caller saw, something to run on it)
+DOCTORED = [
+    # issue 25, 2: phase B's reset is verified as A's and N's
+    ('B\'s bus reset failed: vfio_tool reset exited 1', R3, ['the reset was played'],
+     [('l1', sub(r'(L1-RESET B rc=)0 .*', r'\g<1>1 ')),
+      ('l1', add(r'L1-RESET B rc=', 'vfio_tool: cannot write Bridge Control of '
+                 '/sys/devices/pci0000:00/0000:00:03.0/config: Input/output error'))]),
+    ('B\'s reset line missing (vfio_tool died before it)', R3, ['the reset was played'],
+     [('l1', drop(r'L1-RESET B '))]),
+    ('B\'s bus reset left Command and BAR0 as they were', R3, ['the reset hit the device'],
+     [('l1', sub(r'(L1-DUMP B-after-reset .*)command=\S+ bar0=\S+',
+                 r'\g<1>command=0x0507 bar0=0xfe640000'))]),
+    ('A\'s dump after the bus reset shows no Command or BAR0', R3,
+     ['the reset hit the device'],
+     [('l1', sub(r'(L1-DUMP A-after-reset .*) command=\S+ bar0=\S+', r'\g<1>'))]),
+    ('B\'s R2 failed: vfio_tool reset exited 1', R2, ['the reset was played'],
+     [('l1', sub(r'(L1-RESET B rc=)0 .*', r'\g<1>1 '))]),
+    ('the reset lines of an L1 init that ignores vfio_tool\'s exit status', R2,
+     ['the reset was played'], [('l1', sub(r'L1-RESET [ABN] rc=0 ', 'L1-RESET '))]),
+    ('R2 left MSI-X Enable set in A', R2, ['the reset was played'],
+     [('l1', sub(r'(L1-RESET A rc=0 R2 zeroed=\d+ ctrl=\S+->)0x0\w+', r'\g<1>0x8040'))]),
+    # 3: the QEMU witness judges a phase only when the trace holds it whole
+    ('A\'s markers deleted from QEMU\'s trace', R2,
+     ['A stock', 'A: the stock restore makes QEMU neither'],
+     [('trace', drop(MARK % '1[123]'))]),
+    ('N\'s markers deleted from QEMU\'s trace', R2, ['N control'],
+     [('trace', drop(MARK % '3[123]'))]),
+    ('an empty QEMU trace', R2,
+     ['A stock', 'B msix-resync', 'N control', 'A: the stock restore', 'B: QEMU did'],
+     [('trace', empty)]),
+    ('QEMU\'s trace cut after N\'s restore marker', R2, ['N control'],
+     [('trace', cut(MARK % '32'))]),
+    ('QEMU\'s trace without N\'s end marker', R3, ['N control'],
+     [('trace', drop(MARK % '33'))]),
+    ('QEMU\'s trace cut after A\'s restore marker', R3,
+     ['A stock', 'B msix-resync', 'N control'], [('trace', cut(MARK % '12'))]),
+    # 4: the versions a cell ran are those its name asks for; a bad line
+    # in a log leaves it out of the matrix
+    ('a trixie, L1 6.1 cell that logged QEMU 7.2 and L1 6.12', R2,
+     ['ran what its name asks for'], [], 'qtrixie-h6.1-' + R2),
+    ('a bookworm cell that logged QEMU 10.0', R2, ['ran what its name asks for'],
+     [('l1', sub(r'version 7\.2\.\d+', 'version 10.0.13'))], 'qbookworm-h6.12-' + R2),
+    ('an L1 6.1 cell that logged L1 6.12', R3, ['ran what its name asks for'], [],
+     'qbookworm-h6.1-' + R3),
+    ('a 6.12 cell whose L2 kernel is 6.1', R2, ['ran what its name asks for'],
+     [('l2', sub(r'L2-START \S+', 'L2-START 6.1.192'))]),
+    ('a cell of a suite the checker does not know', R2, ['ran what its name asks for'], [],
+     'qbuster-h6.12-' + R2),
+    ('a sid cell that logged a QEMU older than sid\'s (7.2)', R2,
+     ['ran what its name asks for'], [], 'qsid-h6.12-' + R2),
+    ('L2 logged a general protection fault', R2, ['no BUG:'],
+     [('l2', add(r'L2-PHASE N irq-after', '[  301.000001] general protection fault, '
+                 'probably for non-canonical address 0xdead000000000100: 0000 [#1] SMP'))],
+     'qbookworm-h6.12-' + R2),
+    ('L2 logged a UBSAN report (a bad line of kunit_results.bad_lines() only)', R3,
+     ['no BUG:'],
+     [('l2', add(r'L2-PHASE B irq-after', '[  201.000001] UBSAN: array-index-out-of-bounds '
+                 'in drivers/pci/msi/msi.c:612:12'))]),
+    ('L1 logged a WARNING:', R1H0, ['no BUG:'],
+     [('l1', add(r'L1-RESET N ', '[   99.000001] WARNING: CPU: 0 PID: 1 at '
+                 'drivers/vfio/pci/vfio_pci_intrs.c:300 vfio_msi_set_vector_signal'))]),
+    # 9: a run that failed is judged failed, whatever its directory holds
+    ('a run whose vfio-run.sh failed, its old run.rc saying 0', R2, ['ran to the end'],
+     [], None, 1),
+    ('a run without run.rc', R2, ['ran to the end'], [('rc', None)]),
+    ('an old passing cell after vfio-run.sh stopped at a wrong argument', R2,
+     ['ran to the end'], [], None, None, bad_args),
+    # 10: "N is lost wherever A is" needs two clear verdicts
+    ('A and N both unclear (the nvme timeouts deleted)', R2, ['N does what A does'],
+     [('l2', drop(r'QID 1 timeout'))]),
+    ('A and N both unclear (the nvme timeouts deleted)', R1H0, ['N does what A does'],
+     [('l2', drop(r'QID 1 timeout'))]),
+]
+
+
+def judge_copy(tmp, base, edits=(), name=None, exit=None, hook=None):
+    """Copy a measured cell into the directory tmp, doctor it, judge it:
+    the Checker, and whether each edit changed its file."""
+    path = os.path.join(tmp, name or base)
+    shutil.copytree(os.path.join(SELFTEST, base), path)
+    changed = []
+    for f, edit in edits:
+        fn = os.path.join(path, FILES[f])
+        if edit is None:
+            os.remove(fn)
+            changed.append(True)
+            continue
+        with open(fn, errors='replace') as fh:
+            lines = fh.read().splitlines()
+        doctored = edit(lines)
+        changed.append(doctored != lines)
+        with open(fn, 'w') as fh:
+            fh.write(''.join(s + '\n' for s in doctored))
+    if hook:
+        hook(path)
+    ck = Checker(quiet=True)
+    ck.cell(Cell(path, exit))
+    return ck, all(changed)
+
+
+def selftest(keep=None):
+    """keep: a directory to leave the doctored cells in (CASE/CELL), to
+    read them or judge them otherwise; a temporary one by default."""
+    passed = failed = 0
+
+    def verdict(ok, what):
+        nonlocal passed, failed
+        print('%s vfio selftest: %s' % ('PASS' if ok else 'FAIL', what))
+        passed, failed = passed + ok, failed + (not ok)
+
+    measured = sorted(d for d in os.listdir(SELFTEST)
+                      if os.path.isdir(os.path.join(SELFTEST, d)))
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = keep or scratch
+        cases = iter('%02d' % i for i in range(100))
+        # The archive moves (issue 23): a newer point release of a stable
+        # suite's QEMU, or a newer QEMU in sid, is what the name asks for.
+        moved = [(R2, 'qbookworm-h6.12-' + R2,
+                  [('l1', sub(r'version 7\.2\.\d+', 'version 7.2.99'))], ', QEMU 7.2.99'),
+                 (R2, 'qsid-h6.12-' + R2,
+                  [('l1', sub(r'version 7\.2\.\d+', 'version 11.2.0'))], ', QEMU 11.2.0')]
+        for base, name, edits, how in ([(b, None, (), '') for b in measured] +
+                                       [(R2, 'qbookworm-h6.12-' + R2, (), '')] + moved):
+            ck, changed = judge_copy(os.path.join(tmp, next(cases)), base, edits, name=name)
+            bad_ones = [s for ok, s in ck.results if not ok]
+            verdict(changed and not bad_ones and len(ck.cells) == 1,
+                    'measured cell %s%s%s passes every check, with its MATRIX row%s' % (
+                        base, ' named %s' % name if name else '', how,
+                        (': ' + ' | '.join(bad_ones[:3])) if bad_ones else ''))
+        for what, base, aims, edits, *more in DOCTORED:
+            try:
+                ck, changed = judge_copy(os.path.join(tmp, next(cases)), base, edits, *more)
+            except Exception as e:  # a crash is no verdict
+                verdict(False, 'doctored input (%s: %s) is rejected: the checker crashed: %r'
+                        % (base, what, e))
+                continue
+            fails = [s for ok, s in ck.results if not ok]
+            missed = [a for a in aims if not any(a in s for s in fails)]
+            verdict(changed and not missed and not ck.cells,
+                    'doctored input (%s: %s) is rejected%s' % (
+                        base, what, '' if changed and not missed and not ck.cells else
+                        ': an edit changed nothing' if not changed else
+                        ': %s did not fail%s' % (missed, ', it has a MATRIX row'
+                                                 if ck.cells else '')))
+    print('vfio selftest: %d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':

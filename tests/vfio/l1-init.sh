@@ -7,16 +7,18 @@
 # mounts L2's hypervisor root (L0's / or a Debian chroot) read-only and
 # the output directory read-write over 9p, and runs that QEMU in a chroot.
 # On each "ready P" from L2 it dumps the physical MSI-X table, plays the
-# backdoor reset (msixr.reset=R1|R2|R3), dumps again and answers "go"; on
-# "done P" it dumps and answers "ok". In the benchmark (msixr.dev=ivshmem,
-# make bench-vfio) it also answers "begin C" with "ok" and counts the
-# host's work of each cycle C from there to "done C": VFIO_DEVICE_SET_IRQS
-# ioctls reaching vfio-pci and host vectors given an eventfd or taken one
-# (kprobes on vfio_pci_set_irqs_ioctl() and vfio_msi_set_vector_signal()),
-# printed as "L1-HOSTWORK C set_irqs=S vectors_on=V vectors_off=F lost=L"
-# (L: trace events the buffer dropped), and the reset it played as
-# "L1-BENCHRESET C L1-RESET ..." (vfio_tool's line, or FAILED); it skips
-# the table dumps.
+# backdoor reset (msixr.reset=R1|R2|R3) and logs it with vfio_tool's exit
+# status ("L1-RESET P rc=N" and what vfio_tool says it did: the checker
+# requires a successful reset in every phase), dumps again and answers
+# "go"; on "done P" it dumps and answers "ok". In the benchmark
+# (msixr.dev=ivshmem, make bench-vfio) it also answers "begin C" with "ok"
+# and counts the host's work of each cycle C from there to "done C":
+# VFIO_DEVICE_SET_IRQS ioctls reaching vfio-pci and host vectors given an
+# eventfd or taken one (kprobes on vfio_pci_set_irqs_ioctl() and
+# vfio_msi_set_vector_signal()), printed as "L1-HOSTWORK C set_irqs=S
+# vectors_on=V vectors_off=F lost=L" (L: trace events the buffer dropped),
+# and the reset it played as "L1-BENCHRESET C L1-RESET ..." (vfio_tool's
+# line, or FAILED); it skips the table dumps.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -137,7 +139,9 @@ while read -r line <&3; do
 	:"ready "*)
 		p=${line#ready }
 		/vfio_tool dump "$bdf" "$p-before-reset" $count
-		/vfio_tool reset "$bdf" "$reset"
+		r=$(/vfio_tool reset "$bdf" "$reset")
+		rc=$?
+		echo "L1-RESET $p rc=$rc ${r#L1-RESET }"
 		/vfio_tool dump "$bdf" "$p-after-reset" $count
 		echo go >&4
 		;;

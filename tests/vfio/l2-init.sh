@@ -5,8 +5,9 @@
 # (msixr.dev=e1000e, the real reset R3). For each phase of msix.phases (A stock, B msix-resync,
 # N negative control): save, tell L1 "ready P" on ttyS1 and wait for its
 # "go" (L1 plays the backdoor reset meanwhile), restore, read the disk,
-# (e1000e: program the device again and raise each vector once),
-# tell L1 "done P" and wait for "ok" (L1 dumps the table). No sleeps: the
+# (e1000e: program the device again and raise each vector once), write
+# the phase's end marker (mark), tell L1 "done P" and wait for "ok" (L1
+# dumps the table). No sleeps: the
 # serial line is the only clock between the two sides.
 # msixr.dev=ivshmem (make bench-vfio): instead of the phases, the
 # benchmark's cycles (tests/vfio/msix_resync_vbench.c) for each vector
@@ -44,6 +45,26 @@ else
 	vec() { awk '/nvme0q1/ { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' /proc/interrupts; }
 	witness() { taskset 1 /vfio_tool read /dev/nvme0n1 $offs; }
 fi
+
+# mark P: the phase's end marker, 0xP3 (A 1, B 2, N 3) in the device's
+# PCI_CACHE_LINE_SIZE, after msix_resync_vfio's save (0xP1) and restore
+# (0xP2) markers. L2's QEMU traces the write (vfio_pci_write_config): the
+# checker judges a phase from QEMU's trace only when all three are there,
+# so that a trace cut short does not pass for interrupts lost.
+cfg=
+for d in /sys/bus/pci/devices/*; do
+	case $dev:$(cat "$d/class"):$(cat "$d/vendor"):$(cat "$d/device") in
+	nvme:0x010802:*|e1000e:*:0x8086:0x10d3) cfg=$d/config ;;
+	esac
+done
+mark() {
+	case $1 in
+	A) printf '\023' ;;
+	B) printf '\043' ;;
+	*) printf '\063' ;;
+	esac | dd of="$cfg" bs=1 seek=12 count=1 conv=notrunc 2>/dev/null ||
+		echo "L2-CTL-FAILED mark $1"
+}
 
 arg() { sed -n "s/.*msixr\.$1=\([^ ]*\).*/\1/p" /proc/cmdline | tr , ' '; }
 stty -F /dev/ttyS1 raw -echo
@@ -93,6 +114,7 @@ for p in $phases; do
 	hear go
 	echo restore > $ctl || echo "L2-CTL-FAILED restore $p"
 	witness
+	mark "$p"
 	echo "L2-PHASE $p irq-after=$(vec)"
 	say "done $p"
 	hear ok
