@@ -585,6 +585,86 @@ static void model_resync_test(struct kunit *test)
 }
 
 /*
+ * After the fact (msix_resync_after_reset()): the reset and the stock
+ * restore came first, the Enable toggle after them. Repaired in every
+ * cell; and as Function Mask is clear at the Enable edge, QEMU takes every
+ * unmasked vector in one batch: one host enable with as many vector setups
+ * as the highest unmasked vector + 1 (QEMU enables vector 0 alone when no
+ * vector is unmasked), where quiesce/resume costs n(n+1)/2 on QEMU 7.2.
+ */
+static void model_after_reset_test(struct kunit *test)
+{
+	const struct model_param *p = test->param_value;
+	struct model *m = model_new(test, p->host, p->n, p->pat);
+	struct pci_dev *pdev = model_state(test, m)->pdev;
+	unsigned int i, top = 0;
+
+	model = m;
+	WRITE_ONCE(msix_resync_test_hw, &model_hw);
+
+	model_reset(m, p->reset);
+	model_stock_restore(m);
+	m->setups = 0;
+	KUNIT_ASSERT_EQ(test, msix_resync_after_reset(pdev), 0);
+
+	KUNIT_EXPECT_EQ(test, m->disables, 1);
+	KUNIT_EXPECT_EQ(test, m->enables, 1);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
+	KUNIT_EXPECT_EQ(test, m->other_writes, 0);
+	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+	for (i = 0; i < p->n; i++) {
+		if (!pattern_masked(p->pat, i))
+			top = i + 1;
+		if (m->shadow_mask[i] != pattern_masked(p->pat, i)) {
+			KUNIT_FAIL(test, "vector %u: mask %d, driver had %d",
+				   i, m->shadow_mask[i], !m->shadow_mask[i]);
+			break;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, m->setups, top ? top : 1);
+	KUNIT_EXPECT_TRUE(test, m->phys_enable && m->host_enabled);
+	KUNIT_EXPECT_TRUE(test, model_repaired(m));
+}
+
+/* after_reset's contract: a restore first, nothing written otherwise. */
+static void model_after_reset_contract_test(struct kunit *test)
+{
+	struct model *m = model_new(test, HOST_3_18, 4, PAT_ALL_UNMASKED);
+	struct pci_dev *pdev = model_state(test, m)->pdev;
+
+	model = m;
+	WRITE_ONCE(msix_resync_test_hw, &model_hw);
+
+	/* MSI-X disabled: the restore did not run; nothing is written. */
+	model_write_ctrl(m, model_ctrl(m) & ~PCI_MSIX_FLAGS_ENABLE);
+	m->ctrl_writes = 0;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), -EIO);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
+	model_stock_restore(m);
+
+	/* A hypervisor that ignores Enable: -EIO, Message Control as it was. */
+	m->ignore_enable = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), -EIO);
+	m->ignore_enable = false;
+	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+
+	/* Vanished: -ENODEV, nothing written. */
+	m->gone = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
+	m->gone = false;
+
+	/* MSI or INTx mode: nothing to do, nothing written. */
+	pdev->msix_enabled = 0;
+	m->ctrl_writes = 0;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), 0);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
+	pdev->msix_enabled = 1;
+
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(NULL), -EINVAL);
+}
+
+/*
  * The design question (Documentation/design.rst): host work of one cycle,
  * this library (Function Mask + Enable in one write) against the former
  * design (also masking each unmasked vector before, unmasking after, in
@@ -765,6 +845,8 @@ static struct kunit_case model_cases[] = {
 	KUNIT_CASE(model_design_test),
 	KUNIT_CASE(model_contract_test),
 	KUNIT_CASE(model_stale_state_test),
+	KUNIT_CASE_PARAM(model_after_reset_test, model_gen_params),
+	KUNIT_CASE(model_after_reset_contract_test),
 	{}
 };
 
@@ -1701,6 +1783,42 @@ static void dev_reset_policy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cb.calls, 0);
 }
 
+/*
+ * After the fact, on the device: a reset, the stock restore, then
+ * msix_resync_after_reset(); and refused where alloc refuses.
+ */
+static void dev_after_reset_test(struct kunit *test)
+{
+	struct dev_ctx *d = dev_get(test);
+	u16 ctrl;
+
+	pci_save_state(d->pdev);
+	dev_zero_table(d);
+	dev_settle();
+	pci_restore_state(d->pdev);
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(d->pdev), 0);
+	dev_expect_coherent(test, d);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC));
+
+	/* Not restored (Enable clear): -EIO, Enable left clear. */
+	pci_read_config_word(d->pdev, d->pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
+	pci_write_config_word(d->pdev, d->pdev->msix_cap + PCI_MSIX_FLAGS,
+			      ctrl & ~PCI_MSIX_FLAGS_ENABLE);
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(d->pdev), -EIO);
+	pci_read_config_word(d->pdev, d->pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
+	KUNIT_EXPECT_FALSE(test, ctrl & PCI_MSIX_FLAGS_ENABLE);
+	dev_settle();
+	pci_save_state(d->pdev);
+	pci_restore_state(d->pdev);
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(d->pdev), 0);
+
+	d->pdev->dev_flags |= PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(d->pdev), -EOPNOTSUPP);
+	d->pdev->dev_flags &= ~PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+	dev_expect_coherent(test, d);
+	dev_expect_fires(test, d, BIT(DEV_MASKED_VEC));
+}
+
 static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(dev_cycle_atomic_test),
 	KUNIT_CASE(dev_storm_test),
@@ -1711,6 +1829,7 @@ static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(dev_alloc_fail_test),
 	KUNIT_CASE(dev_alloc_free_cycles_test),
 	KUNIT_CASE(dev_reset_policy_test),
+	KUNIT_CASE(dev_after_reset_test),
 	KUNIT_CASE_PARAM(dev_stress_test, stress_gen_params),
 	{}
 };

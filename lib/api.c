@@ -30,6 +30,40 @@
 #define MSIX_RESYNC_VERSION ""
 #endif
 
+static const char * const msix_resync_fn_name[] = {
+	[MSIX_RESYNC_FN_ALLOC] = "alloc",
+	[MSIX_RESYNC_FN_QUIESCE] = "quiesce",
+	[MSIX_RESYNC_FN_RESUME] = "resume",
+	[MSIX_RESYNC_FN_RESET] = "reset",
+	[MSIX_RESYNC_FN_CANCEL] = "cancel",
+	[MSIX_RESYNC_FN_AFTER_RESET] = "after_reset",
+};
+
+/*
+ * A device in MSI-X mode whose Enable must not be cleared from here: in a
+ * Xen PV domU MSI-X belongs to the backend (pcifront; dom0's devices are
+ * its own, its restore goes to Xen directly), and a device with the MSI
+ * INTx-disable quirk, whose INTx Disable the MSI core left clear, would
+ * raise INTx while MSI-X is off. Logged and traced as -EOPNOTSUPP.
+ */
+static bool msix_resync_refused(struct pci_dev *pdev, int fn)
+{
+	if (!pdev->msix_enabled)
+		return false;
+	if (xen_pv_domain() && !xen_initial_domain())
+		dev_err_ratelimited(&pdev->dev,
+				    "msix_resync: %s: Xen PV guest: MSI-X is programmed by the backend (pcifront), a backdoor reset cannot be repaired from this guest\n",
+				    msix_resync_fn_name[fn]);
+	else if (pdev->dev_flags & PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG)
+		dev_err_ratelimited(&pdev->dev,
+				    "msix_resync: %s: the device has the MSI INTx-disable quirk: with MSI-X Enable clear it would raise INTx, which nobody handles\n",
+				    msix_resync_fn_name[fn]);
+	else
+		return false;
+	trace_msix_resync_error(pdev, fn, -EOPNOTSUPP, 0);
+	return true;
+}
+
 /**
  * msix_resync_alloc() - prepare a device for resyncs
  * @pdev: PCI device, after pci_alloc_irq_vectors() or pci_enable_msix_range()
@@ -64,20 +98,8 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_ALLOC, -EINVAL, 0);
 		return ERR_PTR(-EINVAL);
 	}
-	/* dom0's devices are its own: its restore goes to Xen directly. */
-	if (pdev->msix_enabled && xen_pv_domain() && !xen_initial_domain()) {
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: Xen PV guest: MSI-X is programmed by the backend (pcifront), a backdoor reset cannot be repaired from this guest\n");
-		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -EOPNOTSUPP, 0);
+	if (msix_resync_refused(pdev, MSIX_RESYNC_FN_ALLOC))
 		return ERR_PTR(-EOPNOTSUPP);
-	}
-	if (pdev->msix_enabled &&
-	    (pdev->dev_flags & PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG)) {
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: the device has the MSI INTx-disable quirk: with MSI-X Enable clear it would raise INTx, which nobody handles; not quiescing it\n");
-		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -EOPNOTSUPP, 0);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
 
 	rs = kzalloc(sizeof(*rs), gfp);
 	if (!rs) {
@@ -120,14 +142,6 @@ void msix_resync_free(struct msix_resync *rs)
 	kfree(rs);
 }
 EXPORT_SYMBOL_GPL(msix_resync_free);
-
-static const char * const msix_resync_fn_name[] = {
-	[MSIX_RESYNC_FN_ALLOC] = "alloc",
-	[MSIX_RESYNC_FN_QUIESCE] = "quiesce",
-	[MSIX_RESYNC_FN_RESUME] = "resume",
-	[MSIX_RESYNC_FN_RESET] = "reset",
-	[MSIX_RESYNC_FN_CANCEL] = "cancel",
-};
 
 /* A reset-time call got a NULL state: log it, trace it, refuse. */
 static int msix_resync_null_state(int fn)
@@ -358,6 +372,75 @@ int msix_resync_cancel(struct msix_resync *rs)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msix_resync_cancel);
+
+/**
+ * msix_resync_after_reset() - resync MSI-X after a reset learnt of afterwards
+ * @pdev: PCI device whose MSI-X state was just restored
+ *
+ * For a driver that learns of a backdoor reset only after it happened (a
+ * VF whose PF reset it, a device that reset itself) and has written the
+ * MSI-X state back with pci_restore_state() or pci_restore_msi_state().
+ * That restore set Enable without clearing it first, so a hypervisor that
+ * shadows the table (QEMU with VFIO) saw no Enable transition and may not
+ * have reprogrammed the device. This clears MSI-X Enable and sets it
+ * again, two config writes of Message Control, with Function Mask and the
+ * vectors as the restore left them: the hypervisor disables MSI-X on the
+ * host and enables it again with every unmasked vector. Then it reads
+ * back that MSI-X is enabled and unmasked. Nothing else is touched.
+ *
+ * Between the two writes the device cannot signal, and an interrupt it
+ * raises then is lost: poll the device's queues afterwards. The same
+ * serialisation as for msix_resync_quiesce() applies: nothing else may
+ * write Message Control during the call.
+ *
+ * Context: any context; does not sleep or allocate.
+ * Return: 0 on success, or on a device in MSI or INTx mode (nothing to
+ * do); -EINVAL if @pdev is NULL; -ENODEV if the device is gone;
+ * -EOPNOTSUPP where msix_resync_alloc() refuses the device; -EIO if MSI-X
+ * was not enabled and unmasked on entry (the restore did not run: nothing
+ * is written, as enabling a table nobody restored could let the device
+ * signal through zeroed entries), or if the hypervisor ignored the writes
+ * (Message Control is written back as it was).
+ */
+int msix_resync_after_reset(struct pci_dev *pdev)
+{
+	struct msix_resync rs = { };
+	u16 ctrl, now;
+	int ret;
+
+	if (!pdev) {
+		pr_err_ratelimited("msix_resync: after_reset called with a NULL pci_dev\n");
+		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_AFTER_RESET, -EINVAL, 0);
+		return -EINVAL;
+	}
+	if (msix_resync_refused(pdev, MSIX_RESYNC_FN_AFTER_RESET))
+		return -EOPNOTSUPP;
+	msix_resync_core_init(&rs, pdev);
+	ret = msix_resync_check(&rs, MSIX_RESYNC_FN_AFTER_RESET, &ctrl);
+	if (ret || rs.mode != MSIX_RESYNC_MODE_MSIX)
+		return ret;
+	if ((ctrl & MSIX_RESYNC_BITS) != PCI_MSIX_FLAGS_ENABLE) {
+		dev_err_ratelimited(&pdev->dev,
+				    "msix_resync: after_reset: MSI-X not enabled (Message Control %#06x); call pci_restore_state() first\n",
+				    ctrl);
+		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_AFTER_RESET, -EIO, ctrl);
+		return -EIO;
+	}
+
+	ret = msix_resync_set_ctrl(&rs, MSIX_RESYNC_FN_AFTER_RESET,
+				   ctrl & ~PCI_MSIX_FLAGS_ENABLE, &now);
+	if (!ret)
+		ret = msix_resync_set_ctrl(&rs, MSIX_RESYNC_FN_AFTER_RESET, ctrl,
+					   &now);
+	if (ret) {
+		if (ret == -EIO)
+			msix_resync_core_write_ctrl(&rs, ctrl);
+		return ret;
+	}
+	trace_msix_resync_after_reset(pdev, ctrl, now);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msix_resync_after_reset);
 
 /**
  * msix_resync_reset() - run a backdoor reset with an MSI-X resync around it

@@ -36,6 +36,7 @@ static inline u16 msix_resync_tp_bdf(struct pci_dev *pdev)
 #define MSIX_RESYNC_FN_RESUME	2
 #define MSIX_RESYNC_FN_RESET	3
 #define MSIX_RESYNC_FN_CANCEL	4
+#define MSIX_RESYNC_FN_AFTER_RESET	5
 #endif
 
 /* entries: the size of the MSI-X table (0 in MSI and INTx mode) */
@@ -97,6 +98,11 @@ DEFINE_EVENT(msix_resync_cycle, msix_resync_cancel,
 	TP_PROTO(struct pci_dev *pdev, u16 ctrl_seen, u16 ctrl_now),
 	TP_ARGS(pdev, ctrl_seen, ctrl_now));
 
+/* Message Control as the restore left it, and as read back after the toggle */
+DEFINE_EVENT(msix_resync_cycle, msix_resync_after_reset,
+	TP_PROTO(struct pci_dev *pdev, u16 ctrl_seen, u16 ctrl_now),
+	TP_ARGS(pdev, ctrl_seen, ctrl_now));
+
 /* Message Control as pci_restore_state() left it; resume writes nothing */
 TRACE_EVENT(msix_resync_resume,
 	TP_PROTO(struct pci_dev *pdev, u16 ctrl),
@@ -147,7 +153,8 @@ TRACE_EVENT(msix_resync_error,
 				   { MSIX_RESYNC_FN_QUIESCE, "quiesce" },
 				   { MSIX_RESYNC_FN_RESUME, "resume" },
 				   { MSIX_RESYNC_FN_RESET, "reset" },
-				   { MSIX_RESYNC_FN_CANCEL, "cancel" }),
+				   { MSIX_RESYNC_FN_CANCEL, "cancel" },
+				   { MSIX_RESYNC_FN_AFTER_RESET, "after_reset" }),
 		  __entry->err, __entry->ctrl)
 );
 

@@ -20,6 +20,12 @@
  * If the reset then fails to start, msix_resync_cancel() undoes the
  * quiesce without a restore. For a driver without a reset state machine,
  * msix_resync_reset() does it all.
+ *
+ * A driver that learns of the reset only afterwards (a VF reset by its PF)
+ * restores and then resyncs, in process context or atomic::
+ *
+ *	pci_restore_state(pdev);			(or pci_restore_msi_state())
+ *	msix_resync_after_reset(pdev);
  */
 #ifndef _LINUX_MSIX_RESYNC_H
 #define _LINUX_MSIX_RESYNC_H
@@ -43,6 +49,7 @@ void msix_resync_free(struct msix_resync *rs);
 int msix_resync_quiesce(struct msix_resync *rs);
 int msix_resync_resume(struct msix_resync *rs);
 int msix_resync_cancel(struct msix_resync *rs);
+int msix_resync_after_reset(struct pci_dev *pdev);
 int msix_resync_reset(struct pci_dev *pdev,
 		      int (*reset)(struct pci_dev *pdev, void *data),
 		      void *data);
@@ -79,6 +86,11 @@ static inline int msix_resync_resume(struct msix_resync *rs)
 static inline int msix_resync_cancel(struct msix_resync *rs)
 {
 	return rs ? 0 : -EINVAL;
+}
+
+static inline int msix_resync_after_reset(struct pci_dev *pdev)
+{
+	return pdev ? 0 : -EINVAL;
 }
 
 static inline int msix_resync_reset(struct pci_dev *pdev,
