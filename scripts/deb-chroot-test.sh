@@ -8,8 +8,49 @@
 # pull msix_resync in; apt purge must leave nothing behind.
 #
 #   deb-chroot-test.sh DEB   prints PASS/FAIL lines and "N passed, M failed"
+#   deb-chroot-test.sh --selftest   the "installed" verdict on fixtures
+#                             (tests/selftest/deb/; scripts/check.sh selftest)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+
+# dkms_installed STATUS ROOT KREL VER: DKMS's status (its output, STATUS)
+# says msix-resync VER is installed for KREL, and the module is in ROOT's
+# updates/dkms, compressed or not (as the kernel's own modules are: Debian's
+# 6.12 compresses them with xz). Both must hold.
+dkms_installed() {
+	local d=$2/lib/modules/$3/updates/dkms
+	grep -q "^msix-resync/$4, $3, .*: installed" <<<"$1" &&
+		{ [ -e "$d/msix_resync.ko" ] || [ -e "$d/msix_resync.ko.xz" ] ||
+		  [ -e "$d/msix_resync.ko.zst" ]; }
+}
+
+if [ "${1:-}" = --selftest ]; then
+	fix=$TOP/tests/selftest/deb
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	krel=6.1.0-57-cloud-amd64 ver=0.1.0	# as in the fixture
+	status=$(cat "$fix/dkms-status.txt")
+	# doctored: DKMS built the module and did not install it
+	other=${status/: installed/: built}
+	mkdir -p "$tmp"/{ko,xz,none}"/lib/modules/$krel/updates/dkms"
+	touch "$tmp/ko/lib/modules/$krel/updates/dkms/msix_resync.ko" \
+		"$tmp/xz/lib/modules/$krel/updates/dkms/msix_resync.ko.xz"
+	verdicts_begin harness
+	# STATUS ROOT WANT(0 installed, 1 not) WHAT
+	while IFS='|' read -r st root want what; do
+		dkms_installed "${!st}" "$tmp/$root" "$krel" "$ver"
+		got=$?
+		verdict "$([ "$got" = "$want" ] && echo 0 || echo 1)" \
+			"deb: dkms verdict: $what (got $got, want $want)"
+	done <<-'CASES'
+	status|ko|0|installed, msix_resync.ko in updates/dkms
+	status|xz|0|installed, msix_resync.ko.xz in updates/dkms (a compressing kernel)
+	other|xz|1|a status without "installed" fails although a .ko.xz is there
+	other|ko|1|a status without "installed" fails although a .ko is there
+	status|none|1|"installed" without a module in updates/dkms fails
+	CASES
+	verdicts_end
+fi
 
 deb=${1:?usage: deb-chroot-test.sh DEB}
 OUT=${OUT:-$TOP/out}
@@ -25,19 +66,19 @@ step "a Debian 12 chroot with linux-headers-$krel"
 root=$("$TOP/scripts/chroot.sh" bookworm "linux-headers-$krel" kmod) ||
 	{ verdict 1 "bookworm chroot with linux-headers-$krel"; verdicts_end; }
 in_root() { "$TOP/scripts/chroot.sh" bookworm run "$@" >> "$log" 2>&1; }
-# a clean start, whatever an earlier run left
+# a clean start, whatever an earlier run left (a module left in
+# updates/dkms would stand in for the one DKMS is to build)
 in_root sh -c "apt-get purge -y -q msix-resync-dkms; rm -rf /consumer /lib/modules/$krel/extra \
-	/usr/src/msix-resync-* /var/lib/dkms/msix-resync; depmod $krel"
+	/lib/modules/$krel/updates/dkms /usr/src/msix-resync-* /var/lib/dkms/msix-resync; depmod $krel"
 
 step "apt install $(basename "$deb") in the chroot (DKMS builds the module for $krel)"
 cp "$deb" "$root/tmp/"
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	"/tmp/$(basename "$deb")"
 verdict $? "apt-get install ./$(basename "$deb") (log: $log)"
-in_root dkms status -m msix-resync -v "$ver" -k "$krel"
-grep -q "msix-resync/$ver, $krel, .*: installed" "$log" &&
-	[ -e "$root/lib/modules/$krel/updates/dkms/msix_resync.ko" ] ||
-	[ -e "$root/lib/modules/$krel/updates/dkms/msix_resync.ko.xz" ]
+status=$("$TOP/scripts/chroot.sh" bookworm run dkms status -m msix-resync -v "$ver" -k "$krel" 2>&1)
+echo "$status" >> "$log"
+dkms_installed "$status" "$root" "$krel" "$ver"
 verdict $? "dkms status: msix-resync/$ver installed for $krel, the module in updates/dkms"
 symvers=/usr/src/msix-resync-$ver/$krel/Module.symvers
 grep -q 'msix_resync_reset' "$root$symvers" 2>/dev/null

@@ -105,4 +105,5 @@ while kill -0 $qpid 2>/dev/null; do
 done
 wait $qpid || die "QEMU failed or timed out; see $log"
 grep -q STRESS-END "$log" || die "the guest did not finish; see $log"
+grep -q KMEMLEAK-END "$log" || die "the guest did not print kmemleak's report; see $log"
 info "$series: the stress run took $(( $(date +%s) - t0 )) s; log: $log"

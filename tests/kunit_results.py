@@ -13,7 +13,8 @@ import sys
 BAD = re.compile(r'BUG:|WARNING:|Oops|Call Trace|possible recursive locking|'
                  r'possible circular locking|inconsistent lock state|'
                  r'INFO: lockdep|sleeping function called|'
-                 r'scheduling while atomic|UBSAN:|KASAN:|kmemleak: .*new suspected')
+                 r'scheduling while atomic|UBSAN:|KASAN:|kmemleak: .*new suspected|'
+                 r'general protection|Kernel panic|ODEBUG:')
 
 
 def bad_lines(lines):
@@ -32,7 +33,8 @@ def bad_lines(lines):
 
 # Each suite's case count (parameterised cases counted one by one): a suite
 # that ran fewer did not run what it should.
-MIN_CASES = {'msix_resync_model': 194, 'msix_resync_device': 9, 'ipr_reset': 8}
+MIN_CASES = {'msix_resync_model': 292, 'msix_resync_device': 11, 'msix_resync_owner': 1,
+             'ipr_reset': 9}
 
 
 def leaves(group, dotted=False, prefix=''):
@@ -108,10 +110,11 @@ def insmod(label, logpath):
     skips = re.findall(r'^\s*ok \d+ (\S+).*# SKIP', run, re.M)
     bad = re.findall(r'^\s*not ok \d+ (.*)$', run, re.M)
     suites = [s for s in ('msix_resync_model', 'msix_resync_device') if s in oks]
-    verdict('INSMOD-BEGIN' in text and 'INSMOD-FAILED' not in text and not bad and
+    verdict('INSMOD-BEGIN' in text and 'INSMOD-END' in text.split('INSMOD-BEGIN', 1)[-1] and
+            'INSMOD-FAILED' not in text and not bad and
             not skips and len(suites) == 2 and len(oks) >= sum(MIN_CASES[s] for s in suites) + 2,
-            'kunit by insmod: out-of-tree msix_resync_test.ko, %d ok lines, not ok: %r, '
-            'skipped: %r' % (len(oks), bad[:5], skips[:5]))
+            'kunit by insmod: out-of-tree msix_resync_test.ko loaded, INSMOD-END printed, '
+            '%d ok lines, not ok: %r, skipped: %r' % (len(oks), bad[:5], skips[:5]))
     leak = kmemleak_report(text)
     verdict(leak == [], 'kunit by insmod: kmemleak reports nothing after the suites '
             '(1000 alloc/free cycles among them)%s'
@@ -133,7 +136,7 @@ def main():
     with open(jpath) as f:
         root = json.load(f)
     suites = {g['name']: list(leaves(g)) for g in root.get('sub_groups', [])}
-    for want in ('msix_resync_model', 'msix_resync_device', 'ipr_reset'):
+    for want in ('msix_resync_model', 'msix_resync_device', 'msix_resync_owner', 'ipr_reset'):
         if want not in suites:
             print('FAIL %s kunit: suite %s did not run' % (label, want))
             failed += 1
