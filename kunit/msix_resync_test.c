@@ -549,13 +549,37 @@ static void model_stock_test(struct kunit *test)
 			    "stock restore: %s expected", lost ? "lost" : "repaired");
 }
 
+/*
+ * A resync cycle of @writes Message Control writes is over: the host
+ * disabled and enabled MSI-X once, the vectors are masked as the driver
+ * had them, and the device is repaired.
+ */
+static void model_expect_cycle(struct kunit *test, struct model *m,
+			       const struct model_param *p, unsigned int writes)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, m->disables, 1);
+	KUNIT_EXPECT_EQ(test, m->enables, 1);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes);
+	KUNIT_EXPECT_EQ(test, m->other_writes, 0);
+	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+	for (i = 0; i < p->n; i++)
+		if (m->shadow_mask[i] != pattern_masked(p->pat, i)) {
+			KUNIT_FAIL(test, "vector %u: mask %d, driver had %d",
+				   i, m->shadow_mask[i], !m->shadow_mask[i]);
+			break;
+		}
+	KUNIT_EXPECT_TRUE(test, m->phys_enable && m->host_enabled);
+	KUNIT_EXPECT_TRUE(test, model_repaired(m));
+}
+
 /* With the library: repaired everywhere, by one disable and one enable. */
 static void model_resync_test(struct kunit *test)
 {
 	const struct model_param *p = test->param_value;
 	struct model *m = model_new(test, p->host, p->n, p->pat);
 	struct msix_resync *rs = model_state(test, m);
-	unsigned int i;
 
 	model = m;
 	WRITE_ONCE(msix_resync_test_hw, &model_hw);
@@ -568,20 +592,7 @@ static void model_resync_test(struct kunit *test)
 	model_reset(m, p->reset);
 	model_stock_restore(m);
 	KUNIT_ASSERT_EQ(test, msix_resync_resume(rs), 0);
-
-	KUNIT_EXPECT_EQ(test, m->disables, 1);
-	KUNIT_EXPECT_EQ(test, m->enables, 1);
-	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 1);
-	KUNIT_EXPECT_EQ(test, m->other_writes, 0);
-	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
-	for (i = 0; i < p->n; i++)
-		if (m->shadow_mask[i] != pattern_masked(p->pat, i)) {
-			KUNIT_FAIL(test, "vector %u: mask %d, driver had %d",
-				   i, m->shadow_mask[i], !m->shadow_mask[i]);
-			break;
-		}
-	KUNIT_EXPECT_TRUE(test, m->phys_enable && m->host_enabled);
-	KUNIT_EXPECT_TRUE(test, model_repaired(m));
+	model_expect_cycle(test, m, p, 1);
 }
 
 /*
@@ -606,24 +617,11 @@ static void model_after_reset_test(struct kunit *test)
 	model_stock_restore(m);
 	m->setups = 0;
 	KUNIT_ASSERT_EQ(test, msix_resync_after_reset(pdev), 0);
-
-	KUNIT_EXPECT_EQ(test, m->disables, 1);
-	KUNIT_EXPECT_EQ(test, m->enables, 1);
-	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
-	KUNIT_EXPECT_EQ(test, m->other_writes, 0);
-	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
-	for (i = 0; i < p->n; i++) {
+	model_expect_cycle(test, m, p, 2);
+	for (i = 0; i < p->n; i++)
 		if (!pattern_masked(p->pat, i))
 			top = i + 1;
-		if (m->shadow_mask[i] != pattern_masked(p->pat, i)) {
-			KUNIT_FAIL(test, "vector %u: mask %d, driver had %d",
-				   i, m->shadow_mask[i], !m->shadow_mask[i]);
-			break;
-		}
-	}
 	KUNIT_EXPECT_EQ(test, m->setups, top ? top : 1);
-	KUNIT_EXPECT_TRUE(test, m->phys_enable && m->host_enabled);
-	KUNIT_EXPECT_TRUE(test, model_repaired(m));
 }
 
 /* after_reset's contract: a restore first, nothing written otherwise. */
