@@ -1848,7 +1848,6 @@ static struct kunit_suite dev_suite = {
  * to), so the driver core would refuse to probe it ("Resources present
  * before probing").
  */
-#ifndef MODULE
 
 static int owner_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -1900,14 +1899,15 @@ static struct kunit_case owner_cases[] = {
 	{}
 };
 
-static struct kunit_suite owner_suite = {
+static struct kunit_suite owner_suite __maybe_unused = {
 	.name = "msix_resync_owner",
 	.test_cases = owner_cases,
 };
 
-kunit_test_suites(&owner_suite, &model_suite, &dev_suite);
-#else
+#ifdef MODULE
 kunit_test_suites(&model_suite, &dev_suite);
+#else
+kunit_test_suites(&owner_suite, &model_suite, &dev_suite);
 #endif
 
 MODULE_DESCRIPTION("KUnit tests for msix-resync");
