@@ -5,7 +5,8 @@
 Usage: mutate.py TOP WORKDIR
 For each mutant: a copy of the project with the one line changed, then
 the fast layers that apply, in order, until one fails: e2e on 6.12 (4
-vCPUs), e2e on 6.1 (4 vCPUs), the KUnit model suite on 6.1. Prints
+vCPUs), e2e on 6.1 (4 vCPUs), the library's KUnit suites (model, device,
+owner) on 6.1. Prints
 "mutant N (what): killed by <check>" or "SURVIVED", and last
 "mutants: N killed, M survived".
 """
@@ -63,7 +64,7 @@ def run_e2e(tree, out, run):
 
 
 def run_kunit(tree, out):
-    env = dict(os.environ, OUT=out, KUNIT_FILTER='msix_resync_model', KUNIT_LABEL='mutant')
+    env = dict(os.environ, OUT=out, KUNIT_FILTER='msix_resync_*', KUNIT_LABEL='mutant')
     for f in ('kunit-mutant.json',):
         if os.path.exists(os.path.join(out, f)):
             os.unlink(os.path.join(out, f))
@@ -77,8 +78,9 @@ def run_kunit(tree, out):
 
     bad = [n for n, st in leaves(root, dotted=True) if st not in ('PASS', 'SKIP')]
     n = sum(1 for _ in leaves(root, dotted=True))
-    if n < MIN_CASES['msix_resync_model']:
-        return 'kunit: only %d model cases ran' % n
+    want = sum(v for k, v in MIN_CASES.items() if k.startswith('msix_resync_'))
+    if n < want:
+        return 'kunit: only %d of the %d msix_resync cases ran' % (n, want)
     return ('kunit ' + bad[0]) if bad else None
 
 
