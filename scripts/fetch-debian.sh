@@ -25,10 +25,10 @@ mkdir -p "$dest/debs"
 if [ "$what" = kernel ] && [ "$flavour" = ppc64el ]; then apt_use_series "$series-ppc64el" ppc64el
 else apt_use_series "$series"; fi
 
-apt_update() {
-	if [ ${#APT_OPTS[@]} -gt 0 ]; then apt-get "${APT_OPTS[@]}" update -q >&2
-	elif [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2; fi
-	mkdir -p "$MSIX_RESYNC_CACHE/apt" && touch "$MSIX_RESYNC_CACHE/apt/host.updated"
+apt_update() {	# the lists APT_OPTS points at; the host's stamp only for the host's
+	if [ ${#APT_OPTS[@]} -gt 0 ]; then apt-get "${APT_OPTS[@]}" update -q >&2; return; fi
+	if [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2; fi &&
+		mkdir -p "$MSIX_RESYNC_CACHE/apt" && touch "$MSIX_RESYNC_CACHE/apt/host.updated"
 }
 
 resolve() {
