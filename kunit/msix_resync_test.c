@@ -76,6 +76,7 @@ struct model {
 	enum model_host host;
 	unsigned int n;
 	bool gone;		/* config space reads all ones */
+	bool gone_after_write;	/* ... from the next Message Control write on */
 	bool ignore_enable;	/* a hypervisor that drops writes of Enable */
 	/* QEMU's emulated capability and its shadow of the table. */
 	bool enable, maskall;
@@ -365,6 +366,10 @@ static void model_write_cfg(struct pci_dev *pdev, int where, u16 val)
 	if (where == MODEL_CAP + PCI_MSIX_FLAGS) {
 		model->ctrl_writes++;
 		model_write_ctrl(model, val);
+		if (model->gone_after_write) {
+			model->gone = true;
+			model->gone_after_write = false;
+		}
 	} else {
 		model->other_writes++;
 	}
@@ -837,6 +842,146 @@ static void model_stale_state_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, model_repaired(m));
 }
 
+/*
+ * Devices in MSI and INTx mode: nothing to resync (pci_restore_state()
+ * toggles MSI Enable; INTx has no table), so no call reads or writes
+ * Message Control; a change of mode since alloc is -ESTALE whichever way.
+ */
+static void model_msi_intx_test(struct kunit *test)
+{
+	struct model *m = model_new(test, HOST_3_18, 4, PAT_ALL_UNMASKED);
+	struct pci_dev *pdev = model_state(test, m)->pdev;
+	struct msix_resync *msi, *intx;
+
+	model = m;
+	WRITE_ONCE(msix_resync_test_hw, &model_hw);
+
+	pdev->msix_enabled = 0;
+	pdev->msi_enabled = 1;
+	msi = msix_resync_alloc(pdev, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(msi));
+	KUNIT_EXPECT_EQ(test, msi->mode, MSIX_RESYNC_MODE_MSI);
+	pdev->msi_enabled = 0;
+	intx = msix_resync_alloc(pdev, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(intx));
+	KUNIT_EXPECT_EQ(test, intx->mode, MSIX_RESYNC_MODE_INTX);
+
+	/* In its own mode each call is a no-op. */
+	pdev->msi_enabled = 1;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(msi), 0);
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), 0);
+	pdev->msi_enabled = 0;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(intx), 0);
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), 0);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
+
+	/* MSI's vectors freed, or reallocated as MSI-X: stale. */
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(msi), -ESTALE);
+	pdev->msix_enabled = 1;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(msi), -ESTALE);
+	/* INTx's device now using MSI-X, or MSI: stale. */
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(intx), -ESTALE);
+	pdev->msix_enabled = 0;
+	pdev->msi_enabled = 1;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(intx), -ESTALE);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
+	KUNIT_EXPECT_EQ(test, m->other_writes, 0);
+	msix_resync_free(msi);
+	msix_resync_free(intx);
+}
+
+/*
+ * The device vanishes between the library's write and its read back:
+ * -ENODEV, nothing written after it, the state not quiesced.
+ */
+static void model_vanish_midway_test(struct kunit *test)
+{
+	struct model *m = model_new(test, HOST_3_18, 4, PAT_ALL_UNMASKED);
+	struct msix_resync *rs = model_state(test, m);
+	unsigned int writes;
+
+	model = m;
+	WRITE_ONCE(msix_resync_test_hw, &model_hw);
+
+	m->gone_after_write = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 1);
+	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
+	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
+
+	m->gone = false;
+	model_stock_restore(m);
+	writes = m->ctrl_writes;
+	m->gone_after_write = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(rs->pdev), -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes + 1);
+	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
+}
+
+/*
+ * A config space that reads zeroes and takes writes: the bus under the
+ * model's device, so that pci_save_state() runs without a device.
+ */
+static int model_bus_read(struct pci_bus *bus, unsigned int devfn, int where,
+			  int size, u32 *val)
+{
+	*val = 0;
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static int model_bus_write(struct pci_bus *bus, unsigned int devfn, int where,
+			   int size, u32 val)
+{
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static struct pci_ops model_bus_ops = {
+	.read = model_bus_read,
+	.write = model_bus_write,
+};
+
+static int model_reset_count(struct pci_dev *pdev, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+/*
+ * msix_resync_reset() when pci_save_state() fails (a PCIe device whose
+ * save buffers were never allocated: -ENOMEM): the quiesce is cancelled,
+ * @reset is not called, the error is returned. And a state freed while
+ * quiesced (it is logged) leaves MSI-X off until a restore.
+ */
+static void model_reset_save_fail_test(struct kunit *test)
+{
+	struct model *m = model_new(test, HOST_3_18, 4, PAT_ALL_UNMASKED);
+	struct pci_dev *pdev = model_state(test, m)->pdev;
+	struct pci_bus *bus = kunit_kzalloc(test, sizeof(*bus), GFP_KERNEL);
+	struct msix_resync *rs;
+	unsigned int resets = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, bus);
+	bus->ops = &model_bus_ops;
+	pdev->bus = bus;
+	pdev->pcie_cap = 0x40;		/* PCIe, without a saved-state buffer */
+	model = m;
+	WRITE_ONCE(msix_resync_test_hw, &model_hw);
+
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(pdev, model_reset_count, &resets),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, resets, 0);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);	/* quiesce, cancel */
+	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+
+	rs = msix_resync_alloc(pdev, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rs));
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	msix_resync_free(rs);
+	KUNIT_EXPECT_FALSE(test, m->enable);
+	model_stock_restore(m);
+	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+}
+
 static struct kunit_case model_cases[] = {
 	KUNIT_CASE_PARAM(model_stock_test, model_gen_params),
 	KUNIT_CASE_PARAM(model_resync_test, model_gen_params),
@@ -845,6 +990,9 @@ static struct kunit_case model_cases[] = {
 	KUNIT_CASE(model_stale_state_test),
 	KUNIT_CASE_PARAM(model_after_reset_test, model_gen_params),
 	KUNIT_CASE(model_after_reset_contract_test),
+	KUNIT_CASE(model_msi_intx_test),
+	KUNIT_CASE(model_vanish_midway_test),
+	KUNIT_CASE(model_reset_save_fail_test),
 	{}
 };
 
@@ -1433,6 +1581,32 @@ static int stress_toggle_fn(void *data)
 	return 0;
 }
 
+/* The disturbers' events so far: one moved while it changes. */
+static unsigned long stress_events(struct stress *st)
+{
+	return READ_ONCE(st->affinity) + READ_ONCE(st->hotplug) +
+	       READ_ONCE(st->toggles);
+}
+
+/*
+ * The masked vector @v was raised and nothing arrived: unmask it briefly.
+ * The device held it pending (PCI spec, QEMU's msix_notify()), so exactly
+ * one interrupt must arrive now. Returns whether it did: the witness that
+ * the vector was raised while masked, not merely never raised.
+ */
+static bool stress_unmask_pending(struct dev_ctx *d, int v, int before)
+{
+	unsigned int irq = pci_irq_vector(d->pdev, v);
+	int i;
+
+	enable_irq(irq);
+	for (i = 0; i < 200 && atomic_read(&d->count[v]) == before; i++)
+		usleep_range(200, 400);
+	usleep_range(2000, 3000);	/* let a duplicate arrive */
+	disable_irq(irq);
+	return atomic_read(&d->count[v]) - before == 1;
+}
+
 /* Vectors on which device, MSI core and irq core disagree, as a bitmap. */
 static unsigned long stress_disagreements(struct dev_ctx *d, unsigned long masked)
 {
@@ -1490,8 +1664,9 @@ static void dev_stress_test(struct kunit *test)
 	struct task_struct *t[3];
 	struct stress *st;
 	unsigned int cycle, disagree = 0, lost = 0, dup = 0, errors = 0;
+	unsigned int window = 0, masked_raised = 0;
 	int i, v, before[DEV_NVEC];
-	unsigned long bad;
+	unsigned long bad, events;
 
 	/*
 	 * Vectors 1 and 2 managed, spread over the CPUs (with 4, one per
@@ -1528,9 +1703,12 @@ static void dev_stress_test(struct kunit *test)
 		if (!(stress_disturb & 8))
 			errors += !!msix_resync_quiesce(rs);
 		local_irq_restore(flags);
+		events = stress_events(st);
 		stress_reset_lock(st);
 		dev_backdoor_reset(d);
 		stress_reset_unlock(st);
+		/* a disturber acted between quiesce and resume */
+		window += stress_events(st) != events;
 		local_irq_save(flags);
 		if (!(stress_disturb & 8))
 			errors += !!msix_resync_resume(rs);
@@ -1560,6 +1738,8 @@ static void dev_stress_test(struct kunit *test)
 			if (got != want && lost + dup <= 5)
 				kunit_info(test, "cycle %u: vector %d: %d interrupts, want %d\n",
 					   cycle, v, got, want);
+			if (v == DEV_MASKED_VEC && !got)
+				masked_raised += stress_unmask_pending(d, v, before[v]);
 		}
 		dev_quiet(d);
 		writel(E1000E_MSIX_CAUSES, d->mmio + E1000_IMS);
@@ -1569,10 +1749,12 @@ static void dev_stress_test(struct kunit *test)
 	for (i = 0; i < 3; i++)
 		kthread_stop(t[i]);
 	mutex_destroy(&st->reset_lock);
-	kunit_info(test, "cycles=%u disagreements=%u lost=%u duplicated=%u errors=%u affinity=%lu hotplug=%lu toggles=%lu managed_shutdowns=%lu\n",
+	kunit_info(test, "cycles=%u disagreements=%u lost=%u duplicated=%u errors=%u affinity=%lu hotplug=%lu toggles=%lu managed_shutdowns=%lu window=%u masked_raised=%u\n",
 		   cycle, disagree, lost, dup, errors, st->affinity, st->hotplug,
-		   st->toggles, st->shutdowns);
+		   st->toggles, st->shutdowns, window, masked_raised);
 	KUNIT_EXPECT_EQ(test, cycle, cycles);
+	/* the masked vector was raised, and held pending, in every cycle */
+	KUNIT_EXPECT_EQ(test, masked_raised, cycle);
 	KUNIT_EXPECT_EQ(test, disagree, 0);
 	KUNIT_EXPECT_EQ(test, lost, 0);
 	KUNIT_EXPECT_EQ(test, dup, 0);

@@ -64,6 +64,15 @@ static bool msix_resync_refused(struct pci_dev *pdev, int fn)
 	return true;
 }
 
+/* A call got a NULL argument (@what): log it, trace it, refuse. */
+static int msix_resync_null(struct pci_dev *pdev, int fn, const char *what)
+{
+	pr_err_ratelimited("msix_resync: %s called with a NULL %s\n",
+			   msix_resync_fn_name[fn], what);
+	trace_msix_resync_error(pdev, fn, -EINVAL, 0);
+	return -EINVAL;
+}
+
 /**
  * msix_resync_alloc() - prepare a device for resyncs
  * @pdev: PCI device, after pci_alloc_irq_vectors() or pci_enable_msix_range()
@@ -93,11 +102,8 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 	u16 ctrl;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	if (!pdev) {
-		pr_err_ratelimited("msix_resync: alloc called with a NULL pci_dev\n");
-		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_ALLOC, -EINVAL, 0);
-		return ERR_PTR(-EINVAL);
-	}
+	if (!pdev)
+		return ERR_PTR(msix_resync_null(NULL, MSIX_RESYNC_FN_ALLOC, "pci_dev"));
 	if (msix_resync_refused(pdev, MSIX_RESYNC_FN_ALLOC))
 		return ERR_PTR(-EOPNOTSUPP);
 
@@ -142,15 +148,6 @@ void msix_resync_free(struct msix_resync *rs)
 	kfree(rs);
 }
 EXPORT_SYMBOL_GPL(msix_resync_free);
-
-/* A reset-time call got a NULL state: log it, trace it, refuse. */
-static int msix_resync_null_state(int fn)
-{
-	pr_err_ratelimited("msix_resync: %s called with a NULL state\n",
-			   msix_resync_fn_name[fn]);
-	trace_msix_resync_error(NULL, fn, -EINVAL, 0);
-	return -EINVAL;
-}
 
 /* The checks quiesce, resume and cancel share: device present, same mode. */
 static int msix_resync_check(struct msix_resync *rs, int fn, u16 *ctrl)
@@ -254,7 +251,7 @@ int msix_resync_quiesce(struct msix_resync *rs)
 	int ret;
 
 	if (!rs)
-		return msix_resync_null_state(MSIX_RESYNC_FN_QUIESCE);
+		return msix_resync_null(NULL, MSIX_RESYNC_FN_QUIESCE, "state");
 
 	ret = msix_resync_check(rs, MSIX_RESYNC_FN_QUIESCE, &ctrl);
 	if (ret || rs->mode != MSIX_RESYNC_MODE_MSIX)
@@ -308,7 +305,7 @@ int msix_resync_resume(struct msix_resync *rs)
 	int ret;
 
 	if (!rs)
-		return msix_resync_null_state(MSIX_RESYNC_FN_RESUME);
+		return msix_resync_null(NULL, MSIX_RESYNC_FN_RESUME, "state");
 	if (rs->state != MSIX_RESYNC_QUIESCED)
 		return 0;
 
@@ -354,7 +351,7 @@ int msix_resync_cancel(struct msix_resync *rs)
 	int ret;
 
 	if (!rs)
-		return msix_resync_null_state(MSIX_RESYNC_FN_CANCEL);
+		return msix_resync_null(NULL, MSIX_RESYNC_FN_CANCEL, "state");
 	if (rs->state != MSIX_RESYNC_QUIESCED)
 		return 0;
 
@@ -408,11 +405,8 @@ int msix_resync_after_reset(struct pci_dev *pdev)
 	u16 ctrl, now;
 	int ret;
 
-	if (!pdev) {
-		pr_err_ratelimited("msix_resync: after_reset called with a NULL pci_dev\n");
-		trace_msix_resync_error(NULL, MSIX_RESYNC_FN_AFTER_RESET, -EINVAL, 0);
-		return -EINVAL;
-	}
+	if (!pdev)
+		return msix_resync_null(NULL, MSIX_RESYNC_FN_AFTER_RESET, "pci_dev");
 	if (msix_resync_refused(pdev, MSIX_RESYNC_FN_AFTER_RESET))
 		return -EOPNOTSUPP;
 	msix_resync_core_init(&rs, pdev);
@@ -477,12 +471,9 @@ int msix_resync_reset(struct pci_dev *pdev,
 	int ret, rret;
 
 	might_sleep();
-	if (!pdev || !reset) {
-		pr_err_ratelimited("msix_resync: reset called with a NULL %s\n",
-				   pdev ? "reset callback" : "pci_dev");
-		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_RESET, -EINVAL, 0);
-		return -EINVAL;
-	}
+	if (!pdev || !reset)
+		return msix_resync_null(pdev, MSIX_RESYNC_FN_RESET,
+					pdev ? "reset callback" : "pci_dev");
 
 	rs = msix_resync_alloc(pdev, GFP_KERNEL);
 	if (IS_ERR(rs)) {
@@ -494,8 +485,9 @@ int msix_resync_reset(struct pci_dev *pdev,
 
 	rret = pci_save_state(pdev);
 	if (rret) {
-		pci_err(pdev, "msix_resync: reset: pci_save_state() failed (%d), not resetting\n",
-			rret);
+		dev_err_ratelimited(&pdev->dev,
+				    "msix_resync: reset: pci_save_state() failed (%d), not resetting\n",
+				    rret);
 		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_RESET, rret, 0);
 		if (rs)
 			msix_resync_cancel(rs);

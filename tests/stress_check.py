@@ -28,7 +28,7 @@ from kunit_results import bad_lines, kmemleak_report
 ROUND = 100	# cycles per round: STRESS_ROUND in kunit/msix_resync_test.c
 LINE = re.compile(r'dev_stress_test: (cycles=(\d+) disagreements=(\d+) lost=(\d+) '
                   r'duplicated=(\d+) errors=(\d+) affinity=(\d+) hotplug=(\d+) toggles=(\d+) '
-                  r'managed_shutdowns=(\d+))')
+                  r'managed_shutdowns=(\d+) window=(\d+) masked_raised=(\d+))')
 # Each disturber's floor, per cycle of each round (kunit/msix_resync_test.c):
 # after every cycle the disturbers pause (stress_pause()), and stress_go()
 # lets each of them run at least one pass of its loop in the next cycle (the
@@ -47,6 +47,14 @@ LINE = re.compile(r'dev_stress_test: (cycles=(\d+) disagreements=(\d+) lost=(\d+
 # and 1.25, hotplug 1.01 and 1.01, managed shutdowns 0.34 and 0.34, toggles
 # 1.06 and 1.07.
 FLOOR = {'affinity': 0.5, 'toggles': 1.0, 'hotplug': 0.9, 'managed_shutdowns': 0.2}
+# Cycles in which a disturber acted between the library's quiesce and its
+# resume (window=), as a share of each round's cycles; and the masked
+# vector, raised once per cycle, must have been held pending and delivered
+# exactly once when unmasked in every cycle (masked_raised=).
+# Measured (2026-12-06): 6.1 boot-time run 92 of 100 cycles; the 6.12
+# judge guest of make mutate, 20-cycle runs beside a build, 12 to 20 of 20.
+WINDOW_FLOOR = 0.25
+WIN, RAISED = 11, 12	# their groups in LINE
 
 
 def cpus(spec):
@@ -117,8 +125,10 @@ def main(argv=None):
     if found:
         print('%s: cycles=%d disagreements=%d lost=%d duplicated=%d reports=%d '
               '(rounds=%d, errors=%d, affinity changes=%d, CPU offline/online=%d, '
-              'managed shutdowns=%d, irq toggles=%d)'
-              % (label, n, d, lost, dup, len(reports), len(found), err, aff, hp, shut, tog))
+              'managed shutdowns=%d, irq toggles=%d, cycles with a disturber in the '
+              'window=%d, masked vector held pending=%d)'
+              % (label, n, d, lost, dup, len(reports), len(found), err, aff, hp, shut, tog,
+                 sum(int(m.group(WIN)) for m in found), sum(int(m.group(RAISED)) for m in found)))
     check(n >= min_cycles, 'cycles=%d, at least %d' % (n, min_cycles))
     check(found and d == 0 and lost == 0 and dup == 0 and err == 0,
           'irq core, MSI core and device agree after every cycle, every interrupt '
@@ -135,6 +145,17 @@ def main(argv=None):
         check(ok, 'the disturbers ran in every round, at least their floors per cycle (%s): '
               '%d affinity changes, %d irq toggles (CPU offline/online only from a module, '
               'see Documentation/testing.rst)%s' % (floors, aff, tog, short and ': ' + short))
+    wshort = ['round %d: window=%s masked_raised=%s for %s cycles'
+              % (r, m.group(WIN), m.group(RAISED), m.group(2)) for r, m in enumerate(found, 1)
+              if int(m.group(WIN)) < max(1, int(WINDOW_FLOOR * int(m.group(2)))) or
+              int(m.group(RAISED)) != int(m.group(2))]
+    win = sum(int(m.group(WIN)) for m in found)
+    raised = sum(int(m.group(RAISED)) for m in found)
+    check(found and not wshort,
+          'in every round the disturbers acted inside the quiesce-to-resume window in at '
+          'least %g of the cycles (%d of %d) and the masked vector was raised, held pending '
+          'and delivered once on unmask in every cycle (%d of %d)%s'
+          % (WINDOW_FLOOR, win, n, raised, n, (': ' + '; '.join(wshort[:3])) if wshort else ''))
     check(ok_case, 'KUnit reports the case ok')
     if args.after:
         end_marker = args.after.replace('-BEGIN', '-END')
