@@ -21,8 +21,8 @@ fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 declare -A MIN=(
 	# the harness's self-test (do_selftest): its own lines, and each
 	# checker's self-test it tallies
-	[harness]=57 [harness-kmemleak]=6 [harness-drift]=6 [harness-lintian]=7
-	[harness-dkms]=5 [harness-mutate-ipr]=6 [harness-vfio]=33
+	[harness]=59 [harness-kmemleak]=6 [harness-drift]=6 [harness-lintian]=7
+	[harness-dkms]=5 [harness-mutate-ipr]=6 [harness-mutate]=15 [harness-vfio]=33
 	# layers that print their PASS/FAIL lines themselves (counted)
 	[builds]=6 [help]=1 [checkpatch]=14 [kernel-doc]=2 [docs]=2 [dkms]=5
 	# e2e: the vanished device's two host-bridge checks do not run on
@@ -37,7 +37,7 @@ declare -A MIN=(
 	# the stress case: the boot-time KUnit run (no kmemleak report, no
 	# module run), the insmod run (its end, kmemleak), make stress (also
 	# every CPU back online)
-	[stress]=6 [stress-insmod]=8 [stress-hotplug]=9)
+	[stress]=7 [stress-insmod]=9 [stress-hotplug]=10)
 
 # min_check KEY N WHAT: a FAIL when a layer ran fewer than MIN[KEY] checks
 # (or has no minimum at all).
@@ -144,6 +144,10 @@ do_selftest() {
 	tally "$out" harness "deb dkms" $? harness-dkms
 	out=$(python3 "$TOP/tests/mutate_ipr.py" --selftest 2>&1)
 	tally "$out" harness "mutate-ipr" $? harness-mutate-ipr
+	# make mutate's judge on a measured judge guest's block and doctored
+	# copies, its control rule, and mutagen's every-line rule
+	out=$(python3 "$TOP/tests/mutate.py" --selftest 2>&1)
+	tally "$out" harness "mutate" $? harness-mutate
 	# the nested VFIO checker on three measured cells and doctored
 	# copies of them (tests/vfio/selftest/)
 	out=$(python3 "$TOP/tests/vfio/check.py" --selftest 2>&1)
@@ -212,14 +216,22 @@ selftest_fixtures() {
 
 	# The stress case in the boot-time KUnit run: no module run, and no
 	# user space to ask kmemleak for its report
-	st_green stress "stress: the KUnit run's log is green with its 6 checks" \
+	st_green stress "stress: the KUnit run's log is green with its 7 checks" \
 		python3 stress_check.py x 100 "$F/stress/kunit.guest.log" --no-kmemleak
 	st_case stress 'the disturbers ran' "stress: disturbers that ran once each in 100 cycles fail" \
 		stress/kunit.guest.log 's/affinity=[0-9]*/affinity=1/; s/toggles=[0-9]*/toggles=1/' \
 		python3 stress_check.py x 100 @ --no-kmemleak
+	st_case stress 'inside the quiesce-to-resume window' \
+		"stress: disturbers that never acted between quiesce and resume fail" \
+		stress/kunit.guest.log 's/ window=[0-9]*/ window=0/' \
+		python3 stress_check.py x 100 @ --no-kmemleak
+	st_case stress 'inside the quiesce-to-resume window' \
+		"stress: a masked vector not seen raised in every cycle fails" \
+		stress/kunit.guest.log 's/masked_raised=[0-9]*/masked_raised=99/' \
+		python3 stress_check.py x 100 @ --no-kmemleak
 	# ... in the insmod run (scripts/kunit-insmod.sh), with CPU hotplug
 	set -- python3 stress_check.py x 100 @ --after INSMOD-BEGIN --hotplug
-	st_green stress-insmod "stress: the insmod run's log is green with its 8 checks" \
+	st_green stress-insmod "stress: the insmod run's log is green with its 9 checks" \
 		"${@//@/$F/stress/insmod.log}"
 	st_case stress-insmod kmemleak "stress: an insmod run that never printed kmemleak's report fails" \
 		stress/insmod.log '/KMEMLEAK-BEGIN/,$d' "$@"
@@ -230,7 +242,7 @@ selftest_fixtures() {
 	# ... in make stress (scripts/stress.sh), 1000 cycles: a log made of
 	# the insmod run's (tests/selftest/README)
 	set -- python3 stress_check.py x 1000 @ --after STRESS-BEGIN --hotplug --online
-	st_green stress-hotplug "stress: a make stress log is green with its 9 checks" \
+	st_green stress-hotplug "stress: a make stress log is green with its 10 checks" \
 		"${@//@/$F/stress/stress.log}"
 	st_case stress-hotplug kmemleak "stress: a guest that hung in kmemleak's scan after the run fails" \
 		stress/stress.log '/KMEMLEAK-BEGIN/,$d' "$@"
