@@ -4,10 +4,11 @@
 # one per cell, then tests/vfio/check.py over them: PASS/FAIL lines, the
 # matrix of reset kind x host, and the witnesses' lines of each lost phase.
 #
-#   vfio-repro.sh [all|check|matrix]
+#   vfio-repro.sh [all|check|matrix|after]
 #     all     R1/R2 x H1/H0 with L2 kernels from linux-source-6.12 and 6.1,
 #             R1 x H0L (the 3.18 fix alone taken out) and R3 x H1 with 6.12
-#     check   the two ways the seed's failure happens today, R2 x H1 and
+#     check   the two ways the seed's failure happens today, R2 x H1 (with
+#             the after-the-fact phases S, T, I, F too) and
 #             R1 x H0, and the real reset R3 x H1; L2 from 6.12 (each boot
 #             runs the negative control)
 #     matrix  L2's hypervisor QEMU 7.2 (bookworm), 10.0 (trixie) and 11.1
@@ -15,13 +16,20 @@
 #             H1 (VFIO_MATRIX_H0=1 adds R1, R2 with H0 on 6.12: H0 is a
 #             6.12 module); L2 from 6.12. VFIO_MATRIX_QEMU and
 #             VFIO_MATRIX_L1 narrow it.
+#     after   one boot that also runs the phases of a reset learnt of only
+#             afterwards (A,B,N,S,T,I,F: Documentation/vfio.rst): the cell
+#             VFIO_AFTER_CELL, 6.12-R2-H1 unless it names another (as the
+#             lists above do); VFIO_AFTER_PHASES runs others than these.
 #
-# Logs of the last run stay in $OUT/vfio/CELL/.
+# Logs of the last run stay in $OUT/vfio/CELL/ ($OUT/vfio/after/CELL/ for
+# "after", apart from the same cell's boot with A, B and N only).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 what=${1:-all}
 OUT=${OUT:-$TOP/out}
+# vfio-run.sh's PHASES (empty: its default, A,B,N), and where cells go
+phases='' dir=$OUT/vfio
 case $what in
 all) cells="6.12-R1-H1 6.12-R1-H0 6.12-R2-H1 6.12-R2-H0 6.12-R1-H0L 6.12-R3-H1 6.1-R1-H1 6.1-R1-H0 6.1-R2-H1 6.1-R2-H0" ;;
 check) cells="6.12-R2-H1 6.12-R1-H0 6.12-R3-H1" ;;
@@ -38,7 +46,12 @@ matrix)
 		done
 	done
 	;;
-*) die "usage: vfio-repro.sh [all|check|matrix]" ;;
+after)
+	cells=${VFIO_AFTER_CELL:-6.12-R2-H1}
+	phases=${VFIO_AFTER_PHASES:-A,B,N,S,T,I,F}
+	dir=$OUT/vfio/after
+	;;
+*) die "usage: vfio-repro.sh [all|check|matrix|after]" ;;
 esac
 
 # Each cell's directory goes before its run: nothing of an earlier run can
@@ -51,12 +64,15 @@ for c in $cells; do
 	case $c in q*) IFS=- read -r q l1 series reset host <<< "$c"; q=${q#q} l1=${l1#h} ;;
 	*) IFS=- read -r series reset host <<< "$c" ;;
 	esac
-	d=$OUT/vfio/$c
+	d=$dir/$c
 	rm -rf "$d"
 	t1=$(date +%s)
 	rc=0
-	VFIO_QEMU=$q VFIO_L1=$l1 "$TOP/scripts/vfio-run.sh" "$series" "$reset" "$host" "$d" >&2 ||
-		rc=$?
+	p=$phases
+	# make check's R2 x H1 cell also runs the after-the-fact phases
+	[ "$what" = check ] && [ "$c" = 6.12-R2-H1 ] && p=A,B,N,S,T,I,F
+	VFIO_QEMU=$q VFIO_L1=$l1 "$TOP/scripts/vfio-run.sh" "$series" "$reset" "$host" "$d" \
+		${p:+"$p"} >&2 || rc=$?
 	[ "$rc" -eq 0 ] || {
 		info "cell $c did not complete: vfio-run.sh exited $rc (its logs are in $d)"
 		runs_failed=$((runs_failed + 1))

@@ -8,12 +8,14 @@
 # 9p that L1 chroots into -- this machine's / (QEMU 7.2), or the Debian
 # chroot of VFIO_QEMU (trixie: QEMU 10.0, sid: 11.1, bullseye: 5.2). L2 is
 # the kernel of "vfio-build.sh l2 SERIES" (tests/vfio/l2-init.sh) and runs
-# the phases A, B and N with the reset kind RESET played by L1: R1/R2 on
-# the nvme (its table zeroed, R2 also Enable), R3 a secondary bus reset of
-# the e1000e's root port (a real reset). HOST: H1 Debian's vfio-pci-core;
-# H0 the seed's host (the same without the 3.18 message rewrite, and
-# leaving the device's entry as found across free_irq()/request_irq());
-# H0L without the 3.18 rewrite only (tests/vfio/h0-*.patch; 6.12 only).
+# the phases PHASES (A,B,N by default; A,B,N,S,T,I,F adds the resets learnt
+# of only afterwards, Documentation/vfio.rst) with the reset kind RESET
+# played by L1: R1/R2 on the nvme (its table zeroed, R2 also Enable), R3 a
+# secondary bus reset of the e1000e's root port (a real reset). HOST: H1
+# Debian's vfio-pci-core; H0 the seed's host (the same without the 3.18
+# message rewrite, and leaving the device's entry as found across
+# free_irq()/request_irq()); H0L without the 3.18 rewrite only
+# (tests/vfio/h0-*.patch; 6.12 only).
 #
 #   [VFIO_QEMU=SUITE] [VFIO_L1=SERIES] vfio-run.sh L2SERIES RESET HOST OUTDIR [PHASES]
 #
@@ -66,6 +68,13 @@ if [ -n "${VFIO_BENCH:-}" ]; then
 	benchargs="msixr.counts=${bench[0]} msixr.methods=${bench[1]} msixr.runs=${bench[2]}"
 fi
 case $host in H0|H0L|H1) ;; *) die "host $host: H1, H0 or H0L" ;; esac
+# PHASES: distinct phases of msix_resync_vfio.c, in the order to run them
+# (make demo runs A,B). tests/vfio/check.py judges a cell that ran A,B,N,
+# then any of S,T,I,F in that order, I only after S or T (its PLAN).
+phases_ok() {
+	[[ $1 =~ ^[ABNSTIF](,[ABNSTIF])*$ ]] && [ -z "$(tr , '\n' <<<"$1" | sort | uniq -d)" ]
+}
+phases_ok "$phases" || die "phases $phases: distinct ones of A,B,N,S,T,I,F, e.g. A,B,N,S,T,I,F"
 [ "$host" = H1 ] || [ "$l1series" = 6.12 ] || die "$host is a 6.12 vfio-pci-core: VFIO_L1=6.12"
 
 root=$("$TOP/scripts/fetch-debian.sh" kernel "$l1series" generic)

@@ -189,6 +189,8 @@ def generate(top):
             # mask constants and literals (not in EXPORT/trace names)
             for m in MASK_CONST.finditer(l):
                 c = m.group(1)
+                if re.match(r'\s*#define\s+%s\b' % c, l) and l.index(c) == m.start():
+                    continue	# the macro's own name
                 one(ln, m.start(), c, '0', 'mask', '%s -> 0' % c)
                 sw = {'PCI_MSIX_FLAGS_ENABLE': 'PCI_MSIX_FLAGS_MASKALL',
                       'PCI_MSIX_FLAGS_MASKALL': 'PCI_MSIX_FLAGS_ENABLE'}.get(c)
@@ -212,12 +214,6 @@ def generate(top):
                     new = [lines[ln - 1][:m.end()] + v + lines[eln - 1][ecol:]]
                     muts.append(Mutant(path, ln, eln, 'cond', new,
                                        'if () condition -> %s' % v))
-            m = re.match(r'(\s*case )(\w+)(:)', l)
-            if m:
-                alt = STATES.get(m.group(2))
-                if alt:
-                    one(ln, m.start(2), m.group(2), alt, 'cond',
-                        'case %s -> %s' % (m.group(2), alt))
 
         # statement-level operators
         for a, b in statements(masked):
@@ -322,12 +318,12 @@ def code_lines(top):
             elif re.match(r'struct \w+ \w+ = \{ \};$', s):
                 why = 'declaration, zero-initialised'
             elif s.startswith('switch ('):
-                why = 'switch (its case labels are mutated)'
+                why = 'switch (each case\'s statements are mutated)'
             elif s.startswith('#'):
                 why = 'preprocessor'
             elif s in ('{', '}', '};', '} else {', 'else', 'break;') or re.match(r'case \w+:$', s):
                 why = 'brace, else, case or break (control flow: the mutants of its condition)' \
-                    if not s.startswith('case') else 'case label'
+                    if not s.startswith('case') else 'case label (another label is a duplicate case)'
             elif re.match(r'^(static |const |struct |u16 |int |bool |void |[\w ]+\*?\s*msix_resync)', l) \
                     and (s.endswith((',', ')', '{', '(')) or s.endswith(';') and '=' not in s):
                 why = 'declaration'

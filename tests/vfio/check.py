@@ -11,8 +11,12 @@ qtrixie-h6.1-6.12-R3-H1 in the matrix); which QEMU, L1 and L2 kernel ran is
 read from the cell's own logs and must be what its name asks for. RC, when
 given, is the exit status of the cell's vfio-run.sh as its caller saw it
 (vfio-repro.sh): a run that failed fails its cell, whatever its directory
-holds. A phase (A stock, B msix-resync, N the negative control) is
-"repaired" or "lost" only when three independent witnesses agree:
+holds. The phases a cell ran are those L2 announced (L2-PHASE) and marked
+in QEMU's trace, and must be those it was asked for (msixr.phases= on the
+kernel command lines its logs show; vfio-run.sh's default A,B,N when they
+show none). A phase (A stock, B msix-resync, N the negative control; S,
+T, I, F: a reset L2 learns of only afterwards, PHASES) is "repaired" or
+"lost" only when three independent witnesses agree:
 
   L2    the guest: nvme (R1, R2): its reads after the restore complete with
         the disk's pattern, without an nvme timeout, and its I/O vector
@@ -29,7 +33,9 @@ holds. A phase (A stock, B msix-resync, N the negative control) is
 
 The expected verdicts are known for the default stack (QEMU 7.2, L1 6.12):
 EXPECT. Elsewhere the stock restore's verdict is a finding, reported; the
-library must repair, and the control must do what stock does.
+library must repair, and the control must do what stock does. Each
+after-the-fact phase is expected to do what stock (I) or the library (S,
+T, F) does (LIKE): predicted, not yet measured.
 
 Prints one PASS/FAIL line per assertion, the tables, one "MATRIX ..." line
 per cell that passed every check (with the versions its logs name), and
@@ -74,6 +80,16 @@ SUITE_QEMU = {'bookworm': '7.2', 'trixie': '10.0', 'sid': '11.1', 'bullseye': '5
 MOVING_SUITES = ('sid',)
 
 
+def plan_ok(plan):
+    """Whether a cell may be asked for these phases (PLAN)."""
+    return bool(PLAN.match(plan)) and ('I' not in plan or 'S' in plan or 'T' in plan)
+
+
+def listing(phases):
+    """'A, B and N'"""
+    return ', '.join(phases[:-1]) + ' and ' + phases[-1] if len(phases) > 1 else ''.join(phases)
+
+
 def qemu_matches(suite, logged):
     """Whether the QEMU a cell logged (major.minor) is its suite's."""
     want = SUITE_QEMU.get(suite)
@@ -87,7 +103,34 @@ CELL = re.compile(r'(?:q(?P<suite>[a-z]+)-h(?P<l1>\d+\.\d+)-)?'
 E1000E_NVEC = 5     # the e1000e's vectors (kunit/e1000e_msix.h)
 READS = 4           # reads per phase (tests/vfio/l2-init.sh)
 IO_VECTOR = 1       # nvme0q1: MSI-X entry 1 (entry 0 is the admin queue)
-PHASES = 'ABN'
+# The phases, in the order of their marker nibbles (1..7:
+# tests/vfio/msix_resync_vfio.c's vt_phases, l2-init.sh's mark()).
+PHASES = 'ABNSTIF'
+NAMES = {'A': 'A stock', 'B': 'B msix-resync', 'N': 'N control (B without the library calls)',
+         # after the fact: pci_save_state() only before the reset, as in A
+         'S': 'S after the fact (pci_restore_state(), msix_resync_after_reset())',
+         'T': 'T amdgpu (pci_restore_state(), amdgpu_restore_msix()\'s Enable toggle)',
+         'I': 'I iavf (pci_restore_msi_state() only)',
+         'F': 'F iavf fixed (pci_restore_msi_state(), msix_resync_after_reset())'}
+# Which of EXPECT's two verdicts each phase must have: stock's (0) or the
+# library's (1). Predicted for S, T, I, F (not yet measured): an Enable
+# 1->0->1 after the restore makes QEMU vfio_msix_disable() and
+# vfio_msix_enable(), and the host program every unmasked vector again;
+# iavf's pci_restore_msi_state() is the stock restore's MSI-X part.
+LIKE = {'A': 0, 'B': 1, 'N': 0, 'S': 1, 'T': 1, 'I': 0, 'F': 1}
+# The MATRIX line's and the tables' column of each after-the-fact phase,
+# there only when the cell ran it.
+COLUMN = {'S': 'after_reset', 'T': 'amdgpu', 'I': 'iavf', 'F': 'iavf_fixed'}
+HEAD = {'S': 'S: after_reset', 'T': 'T: amdgpu', 'I': 'I: iavf', 'F': 'F: iavf fixed'}
+# What a judged cell can be asked for (vfio-run.sh takes any distinct
+# phases: make demo runs A,B): A, B and N, then any of S, T, I, F in that
+# order, I only after S or T: I is lost wherever A is, so it must start
+# from a table a phase repaired.
+PLAN = re.compile(r'A,B,N(,S)?(,T)?(,I)?(,F)?$')
+DEFAULT_PLAN = 'A,B,N'      # vfio-run.sh's PHASES
+# msixr.phases= on a kernel command line ("Command line:", "Kernel command
+# line:"): vfio-run.sh gives it to L1's kernel, L1 passes it on to L2's.
+ASKED = re.compile(r'[Cc]ommand line: .*\bmsixr\.phases=(\S*)')
 # Kernel lines that kunit_results.bad_lines(), the guest-log verdict of
 # every layer, does not list, and that no log here may hold either.
 BAD_MORE = re.compile(r'general protection|Kernel panic')
@@ -158,6 +201,22 @@ class Cell:
         q = [re.search(r'version (\S+)', s) for s in self.l1 if s.startswith('L1-QEMU ')]
         self.qemu = q[0].group(1) if q and q[0] else '?'
         self.default = self.qemu.startswith('7.2.') and self.l1_release().startswith('6.12')
+
+    def asked(self):
+        """(phases, where): the phases the cell was asked for, a list, from
+        msixr.phases= on every kernel command line L2's and L1's logs show,
+        which must all say the same (phases None if not). Logs that show
+        none (the trimmed cells of tests/vfio/selftest/) were asked for
+        vfio-run.sh's default."""
+        said = [m.group(1) for m in (ASKED.search(s) for s in self.l2 + self.l1) if m]
+        if not said:
+            return DEFAULT_PLAN.split(','), 'no command line logged: vfio-run.sh\'s default'
+        if len(set(said)) > 1:
+            return None, 'the command lines disagree: %s' % ' / '.join(sorted(set(said)))
+        if not plan_ok(said[0]):
+            return None, 'msixr.phases=%s is not A,B,N then any of S,T,I,F in that order, ' \
+                'I after S or T' % said[0]
+        return said[0].split(','), 'msixr.phases= on %d command lines' % len(said)
 
     def release(self, lines, tag):
         for s in lines:
@@ -283,11 +342,13 @@ class Cell:
                                           'yes' if masks else 'no'))
         return verdict, detail, lines
 
-    def reset_view(self, p):
+    def reset_view(self, p, found=True):
         """Whether L1 played the phase's reset and it succeeded: one
         "L1-RESET P rc=0 ..." line, with what vfio_tool says it did (the
-        cell's reset kind; R2 and R3 leave Enable clear; R1 and R2 in A
-        and N zeroed at least the used entries). (ok, detail)"""
+        cell's reset kind; R2 and R3 leave Enable clear; R1 and R2 zeroed
+        at least the used entries where the phase found them programmed:
+        found, all but B and a phase that follows a lost one). (ok,
+        detail)"""
         lines = [m for m in (RESET_LINE.match(s) for s in self.l1) if m and m.group(1) == p]
         if len(lines) != 1:
             return False, '%s: %d L1-RESET %s lines' % (p, len(lines), p)
@@ -298,7 +359,7 @@ class Cell:
         after = did.group(3) if self.reset == 'R2' else did.group(2)
         if self.reset in ('R2', 'R3') and int(after, 16) & MSIX_ENABLE:
             return False, '%s: %s left MSI-X Enable set: %r' % (p, self.reset, said)
-        if self.reset != 'R3' and p != 'B' and int(did.group(1)) < len(self.used()):
+        if self.reset != 'R3' and found and int(did.group(1)) < len(self.used()):
             return False, '%s: zeroed %s of %d used entries' % (p, did.group(1), len(self.used()))
         return True, '%s: %s' % (p, said)
 
@@ -429,44 +490,62 @@ class Checker:
             kv.get('md5') == c.md5.get(c.host) and
             len(set(c.md5.values())) == 3, (host, c.md5))
         sync = [s for s in c.l2 if 'SYNC-ERROR' in s or 'CTL-FAILED' in s]
-        self.check('%s L2 and L1 kept in step, every control write took' % t,
-                   not sync and c.phases == list(PHASES), sync or c.phases)
-        if not ran or c.phases != list(PHASES):
+        # What the cell ran: the phases L2 announced, in order, and marked
+        # in QEMU's trace (a marker of a phase it was not asked for is
+        # another run's, or a wrong nibble).
+        ph, where = c.asked()
+        marked = ''.join(sorted({m for m, _ in c.marks}, key=PHASES.index))
+        ran_asked = ph is not None and c.phases == ph and set(marked) <= set(ph)
+        self.check('%s L2 and L1 kept in step, every control write took, and L2 ran the '
+                   'phases it was asked for (%s: %s)' % (t, ','.join(ph or '?'), where),
+                   not sync and ran_asked,
+                   sync or 'L2 announced %s, QEMU\'s trace marks %s' % (
+                       ','.join(c.phases) or 'none', ','.join(marked) or 'none'))
+        if not ran or not ran_asked:
             return
         # Known on the default stack; elsewhere stock is what it is (a
         # finding), the library must repair and the control follow stock.
         expect = EXPECT.get((c.reset, c.host), (None, 'repaired')) if c.default \
             else (None, 'repaired')
         got = c.got
-        for p, want in zip(PHASES, expect + (expect[0],)):
+        for p in ph:
+            want = expect[LIKE[p]]
             v2, d2, e2 = c.l2_view(p)
             v1, d1, e1 = c.l1_view(p)
             vq, dq, _, _, _ = c.qemu_view(p)
             agree = v2 == v1 == vq
             got[p] = v2 if agree else 'unclear'
-            name = {'A': 'A stock', 'B': 'B msix-resync',
-                    'N': 'N control (B without the library calls)'}[p]
-            self.check('%s %s: %s, all three witnesses agree' % (t, name, want or got[p]),
+            self.check('%s %s: %s, all three witnesses agree' % (t, NAMES[p], want or got[p]),
                        agree and v2 in ('lost', 'repaired') and (want is None or v2 == want),
                        '| L2 %s: %s | L1 %s: %s | QEMU %s: %s' % (
                            v2, d2, v1, d1, vq, dq))
             if got[p] == 'lost':
                 self.evidence.append(('%s phase %s lost' % (t, p),
                                       e2 + e1 + ['QEMU: ' + dq]))
-        played = [c.reset_view(p) for p in PHASES]
-        self.check('%s the reset was played in A, B and N: vfio_tool reset %s exited 0 '
-                   'each time and logged what it did' % (t, c.reset),
+        # Where the reset found the used entries programmed: everywhere
+        # but in B (its quiesce had the host tear MSI-X down) and in a
+        # phase expected to repair that follows a lost one (S after N, F
+        # after I where A is lost: the device is as that phase left it,
+        # and must be repaired all the same; for R3 its Command and BAR0
+        # too, which I does not restore). A, N and I always do: their
+        # verdict is what the reset did to a working device.
+        after_lost = {p: p != 'B' and bool(LIKE[p] and i and got[ph[i - 1]] == 'lost')
+                      for i, p in enumerate(ph)}
+        found = {p: p != 'B' and not after_lost[p] for p in ph}
+        played = [c.reset_view(p, found[p]) for p in ph]
+        self.check('%s the reset was played in %s: vfio_tool reset %s exited 0 '
+                   'each time and logged what it did' % (t, listing(ph), c.reset),
                    all(ok for ok, _ in played), ' | '.join(d for _, d in played))
         used = c.used()
         hit = []
-        for p in PHASES:
+        for p in ph:
             ctrl, entries, _ = c.dump('%s-after-reset' % p)
             _, before, _ = c.dump('%s-before-reset' % p)
             regs = c.regs('%s-after-reset' % p)
             was = c.regs('%s-before-reset' % p)
             # In B the host had torn MSI-X down before the reset (checked
             # below): nothing was programmed for the reset to clear.
-            programmed = p == 'B' or all(before.get(i, (0,))[0] for i in used)
+            programmed = not found[p] or all(before.get(i, (0,))[0] for i in used)
             if c.reset == 'R3':
                 # the whole function reset: Enable, Command and the BARs
                 # cleared (the table then does not decode: all ones), from
@@ -474,20 +553,24 @@ class Checker:
                 hit.append(bool(
                     ctrl is not None and used and ctrl[0] == 0 and programmed and
                     'command' in regs and 'bar0' in regs and
-                    was.get('command', 0) & 0x2 and was.get('bar0', 0) & ~0xf and
+                    (after_lost[p] or was.get('command', 0) & 0x2 and was.get('bar0', 0) & ~0xf) and
                     regs['command'] & 0x6 == 0 and regs['bar0'] & ~0xf == 0))
             else:
                 hit.append(bool(
                     ctrl is not None and used and programmed and
                     all(entries.get(i, (1, 1))[:2] == (0, 0) for i in used) and
                     ctrl[0] == (0 if c.reset == 'R2' or p == 'B' else 1)))
-        what = {'R1': 'every used entry programmed before (A, N), zero after, Enable kept',
-                'R2': 'every used entry programmed before (A, N), zero after, Enable cleared',
-                'R3': 'every used entry programmed before (A, N), Memory enabled and BAR0 '
-                      'assigned; after, MSI-X Enable, Memory and Bus Master cleared and BAR0 '
-                      'unassigned'}[c.reset]
-        self.check('%s the reset hit the device in A, B and N: %s' % (t, what),
-                   used and all(hit), 'used %s, A %s, B %s, N %s' % (sorted(used), *hit))
+        fresh = '(%s)' % ', '.join(p for p in ph if found[p])
+        what = {'R1': 'every used entry programmed before %s, zero after, Enable kept' % fresh,
+                'R2': 'every used entry programmed before %s, zero after, Enable cleared'
+                      % fresh,
+                'R3': 'every used entry programmed before %s, Memory enabled and BAR0 '
+                      'assigned%s; after, MSI-X Enable, Memory and Bus Master cleared and BAR0 '
+                      'unassigned' % (fresh, ' (%s)' % ', '.join(p for p in ph if not after_lost[p])
+                                      if any(after_lost.values()) else '')}[c.reset]
+        self.check('%s the reset hit the device in %s: %s' % (t, listing(ph), what),
+                   used and all(hit), 'used %s, %s' % (
+                       sorted(used), ', '.join('%s %s' % x for x in zip(ph, hit))))
         ctrl, entries, _ = c.dump('B-before-reset')
         self.check('%s B: at the reset the host had already torn MSI-X down '
                    '(Enable 0, used entries zero)' % t,
@@ -518,16 +601,53 @@ class Checker:
                    'return 0' % t,
                    len(calls) == 2 and all(s.endswith(': 0') for s in calls),
                    calls)
+        self.after_the_fact(c, t, ph, got)
+
+    def after_the_fact(self, c, t, ph, got):
+        """The after-the-fact phases' own checks, for those the cell ran:
+        QEMU's witness of what each did to MSI-X (S, T, F: Enable 1->0->1
+        after the restore, so vfio_msix_disable and then vfio_msix_enable;
+        I: neither, as A), I's verdict that of A, and the library's call
+        in S and F returning 0."""
+        msix = {'vfio_msix_disable', 'vfio_msix_enable'}
+        for p in (p for p in ph if p in COLUMN):
+            _, _, before, after, _ = c.qemu_view(p)
+            whole = c.whole(p)
+            how = 'markers %s; before: %s; after: %s' % (
+                'whole' if whole else 'missing', summary(before), summary(after))
+            if LIKE[p]:
+                off = after.index('vfio_msix_disable') if 'vfio_msix_disable' in after else None
+                self.check('%s %s: QEMU did vfio_msix_disable and then vfio_msix_enable after '
+                           'the restore, neither before the reset' % (t, p),
+                           whole and not msix & set(before) and off is not None and
+                           'vfio_msix_enable' in after[off + 1:], how)
+            else:
+                self.check('%s %s: the restore makes QEMU neither disable nor enable MSI-X, '
+                           'as in A' % (t, p),
+                           whole and not msix & set(before + after), how)
+        if 'I' in ph:
+            self.check('%s I does what A does, both clear verdicts (iavf\'s restore is the '
+                       'stock one)' % t,
+                       got['A'] in ('lost', 'repaired') and got['I'] == got['A'],
+                       'A %s, I %s' % (got['A'], got['I']))
+        for p in (p for p in ph if p in 'SF'):
+            calls = [s for s in c.l2 if re.search(
+                r'msix_resync_vfio: phase %s: msix_resync_after_reset: ' % p, s)]
+            self.check('%s %s: msix_resync_after_reset() returns 0' % (t, p),
+                       len(calls) == 1 and calls[0].endswith(': 0'), calls)
 
 
 def matrix_rows(ck):
     """One MATRIX line per cell that passed every check, with the versions
-    its own logs name; a line without MATRIX for each other cell."""
+    its own logs name, and a column for each after-the-fact phase it ran
+    (COLUMN); a line without MATRIX for each other cell."""
     out = []
     for c, got in ck.cells:
         out.append('MATRIX qemu=%s host=%s vfio=%s l2=%s reset=%s stock=%s library=%s '
                    'control=%s' % (c.qemu, c.l1_release(), c.host, c.l2_release(), c.reset,
-                                   got['A'], got['B'], got['N']))
+                                   got['A'], got['B'], got['N']) +
+                   ''.join(' %s=%s' % (COLUMN[p], got[p]) for p in PHASES if p in COLUMN
+                           and p in got))
     for c, n in ck.unclean:
         out.append('no matrix row for %s: %d of its checks failed' % (c.name, n))
     return out
@@ -551,24 +671,29 @@ def main(argv):
         ck.cell(c)
     for line in matrix_rows(ck):
         print(line)
+    # the after-the-fact phases' columns, when a cell in the table ran them
+    more = [p for p in PHASES if p in COLUMN and any(p in got for _, got in ck.cells)]
+    heads = ''.join(' %s |' % HEAD[p] for p in more)
+    cols = lambda got: ''.join(' %s |' % got.get(p, '-') for p in more)
     if len({(c.qemu, c.l1_release()) for c, _ in ck.cells}) > 1:
         print('\nThe matrix (L2 from linux-source-%s):' % '/'.join(
             sorted({c.series for c, _ in ck.cells})))
         print('| L2\'s QEMU | L1 host kernel | reset x host | A: stock | '
-              'B: msix-resync | N: control |')
-        print('|---|---|---|---|---|---|')
+              'B: msix-resync | N: control |' + heads)
+        print('|---|---|---|---|---|---|' + '---|' * len(more))
         for c, got in sorted(ck.cells, key=lambda x: (
                 [int(n) for n in re.findall(r'\d+', x[0].qemu)], x[0].l1_release(),
                 x[0].reset, x[0].host)):
             print('| %s | %s | %s x %s | %s | %s | %s |' % (
-                c.qemu, c.l1_release(), c.reset, c.host, got['A'], got['B'], got['N']))
+                c.qemu, c.l1_release(), c.reset, c.host, got['A'], got['B'], got['N']) +
+                  cols(got))
     for series in sorted({c.series for c, _ in ck.cells if c.default}):
         print('\nL2 kernel: Debian linux-source-%s; L1 host: Debian 6.12 '
               '(H1 as shipped, H0 the seed\'s host, H0L without the 3.18 '
               'rewrite only)' % series)
         print('| reset x host | A: stock restore | B: msix-resync | '
-              'N: control | expected A / B |')
-        print('|---|---|---|---|---|')
+              'N: control |%s expected A / B |' % heads)
+        print('|---|---|---|---|---|' + '---|' * len(more))
         # the default stack's cells only: in the matrix other QEMUs and
         # L1s run the same series, reset and host
         here = {(c.reset, c.host): got for c, got in ck.cells
@@ -577,8 +702,8 @@ def main(argv):
             got = here.get(key)
             if not got:
                 continue
-            print('| %s x %s | %s | %s | %s | %s / %s |' % (
-                key[0], key[1], got['A'], got['B'], got['N'], *EXPECT[key]))
+            print('| %s x %s | %s | %s | %s |%s %s / %s |' % (
+                key[0], key[1], got['A'], got['B'], got['N'], cols(got), *EXPECT[key]))
     if evidence:
         for title, lines in ck.evidence:
             print('\n%s:' % title)
@@ -636,6 +761,23 @@ def bad_args(path):
 
 R2, R1H0, R3 = '6.12-R2-H1', '6.12-R1-H0', '6.12-R3-H1'
 MARK = r'vfio_pci_write_config.*@0xc, 0x%s, len=0x1'
+
+
+def asks(phases, cell=R2):
+    """The kernel command lines the trimming left out of the cell's logs
+    (L2's "Kernel command line:", L1's "Command line:", as each kernel
+    prints them), with msixr.phases=PHASES: (file, edit) for L2 and L1."""
+    reset, host = cell.split('-')[1:3]
+    dev = 'e1000e' if reset == 'R3' else 'nvme'
+    return (('l2', add(r'Linux version', '[    0.000000] Kernel command line: console=ttyS0 '
+                       'panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 '
+                       'msixr.phases=%s msixr.dev=%s  printk.devkmsg=on' % (phases, dev))),
+            ('l1', add(r'Linux version', '[    0.000000] Command line: console=ttyS0 panic=-1 '
+                       'loglevel=7 intel_iommu=on iomem=relaxed mitigations=off msixr.reset=%s '
+                       'msixr.host=%s msixr.out=/work/out/vfio/%s msixr.phases=%s msixr.dev=%s  '
+                       'printk.devkmsg=on' % (reset, host, cell, phases, dev))))
+
+
 # (what, the measured cell it doctors, the checks that must fail, the
 # edits: (file, edit)..., and optionally the cell's name, the exit status
 # its caller saw, something to run on it)
@@ -710,6 +852,18 @@ DOCTORED = [
      [('l2', drop(r'QID 1 timeout'))]),
     ('A and N both unclear (the nvme timeouts deleted)', R1H0, ['N does what A does'],
      [('l2', drop(r'QID 1 timeout'))]),
+    # issue 26: a cell ran the phases it was asked for, no fewer, no other
+    ('both command lines ask for A,B,N,S; L2 ran A, B and N', R2,
+     ['ran the phases it was asked for'], list(asks('A,B,N,S'))),
+    ('L1\'s command line asks for A,B,N,S,T,I,F, L2\'s for A,B,N', R3,
+     ['ran the phases it was asked for'],
+     [asks('A,B,N', R3)[0], asks('A,B,N,S,T,I,F', R3)[1]]),
+    ('N\'s markers rewritten as S\'s (0x4P): the trace marks a phase not asked for', R2,
+     ['ran the phases it was asked for'],
+     [('trace', sub(r'(vfio_pci_write_config.*@0xc, 0x)3([123], len=0x1)', r'\g<1>4\2'))]),
+    ('asked for A,B only (not a plan: A, B and N come first), N\'s lines gone from L2\'s log',
+     R1H0, ['ran the phases it was asked for'],
+     list(asks('A,B', R1H0)) + [('l2', drop(r'L2-PHASE N '))]),
 ]
 
 
@@ -759,8 +913,13 @@ def selftest(keep=None):
                   [('l1', sub(r'version 7\.2\.\d+', 'version 7.2.99'))], ', QEMU 7.2.99'),
                  (R2, 'qsid-h6.12-' + R2,
                   [('l1', sub(r'version 7\.2\.\d+', 'version 11.2.0'))], ', QEMU 11.2.0')]
+        # The kernel command lines the trimming left out, as L1's and L2's
+        # kernels print them, asking for vfio-run.sh's default phases.
+        asked = [(b, None, asks('A,B,N', b), ', its command lines asking for A,B,N')
+                 for b in (R2, R3)]
         for base, name, edits, how in ([(b, None, (), '') for b in measured] +
-                                       [(R2, 'qbookworm-h6.12-' + R2, (), '')] + moved):
+                                       [(R2, 'qbookworm-h6.12-' + R2, (), '')] + moved +
+                                       asked):
             ck, changed = judge_copy(os.path.join(tmp, next(cases)), base, edits, name=name)
             bad_ones = [s for ok, s in ck.results if not ok]
             verdict(changed and not bad_ones and len(ck.cells) == 1,

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # /init of the L2 guest (nested VFIO test): the real nvme driver owns the
 # assigned nvme, or msix_resync_vfio's own driver the assigned e1000e
-# (msixr.dev=e1000e, the real reset R3). For each phase of msix.phases (A stock, B msix-resync,
-# N negative control): save, tell L1 "ready P" on ttyS1 and wait for its
-# "go" (L1 plays the backdoor reset meanwhile), restore, read the disk,
-# (e1000e: program the device again and raise each vector once), write
-# the phase's end marker (mark), tell L1 "done P" and wait for "ok" (L1
-# dumps the table). No sleeps: the
-# serial line is the only clock between the two sides.
+# (msixr.dev=e1000e, the real reset R3). For each phase of msixr.phases
+# (A stock, B msix-resync, N negative control; S, T, I, F: a reset learnt
+# of only afterwards, Documentation/vfio.rst): save, tell L1 "ready P" on
+# ttyS1 and wait for its "go" (L1 plays the backdoor reset meanwhile),
+# restore, read the disk (e1000e: program the device again and raise each
+# vector once), write the phase's end marker (mark), tell L1 "done P" and
+# wait for "ok" (L1 dumps the table). No sleeps: the serial line is the
+# only clock between the two sides.
 # msixr.dev=ivshmem (make bench-vfio): instead of the phases, the
 # benchmark's cycles (tests/vfio/msix_resync_vbench.c) for each vector
 # count of msixr.counts, run of msixr.runs and method of msixr.methods:
@@ -46,7 +47,8 @@ else
 	witness() { taskset 1 /vfio_tool read /dev/nvme0n1 $offs; }
 fi
 
-# mark P: the phase's end marker, 0xP3 (A 1, B 2, N 3) in the device's
+# mark P: the phase's end marker, 0xP3 (A 1, B 2, N 3, S 4, T 5, I 6,
+# F 7: msix_resync_vfio.c's vt_phases) in the device's
 # PCI_CACHE_LINE_SIZE, after msix_resync_vfio's save (0xP1) and restore
 # (0xP2) markers. L2's QEMU traces the write (vfio_pci_write_config): the
 # checker judges a phase from QEMU's trace only when all three are there,
@@ -61,7 +63,12 @@ mark() {
 	case $1 in
 	A) printf '\023' ;;
 	B) printf '\043' ;;
-	*) printf '\063' ;;
+	N) printf '\063' ;;
+	S) printf '\103' ;;
+	T) printf '\123' ;;
+	I) printf '\143' ;;
+	F) printf '\163' ;;
+	*) echo "L2-CTL-FAILED mark $1: no such phase" >&2 ;;
 	esac | dd of="$cfg" bs=1 seek=12 count=1 conv=notrunc 2>/dev/null ||
 		echo "L2-CTL-FAILED mark $1"
 }

@@ -14,10 +14,16 @@
  *	B (msix-resync): msix_resync_alloc(), msix_resync_quiesce(),
  *	    pci_save_state()
  *	N (negative control): B with the library's calls skipped
+ *	S, T, I, F (a reset the driver learns of only afterwards): as A,
+ *	    pci_save_state() and nothing of the library
  *   ... L1 plays the backdoor reset on the physical device ...
  *   echo restore > /sys/kernel/debug/msix_resync_vfio/ctl
- *	pci_restore_state(), then for B msix_resync_resume(),
- *	msix_resync_free()
+ *	A, B, N: pci_restore_state(), then for B msix_resync_resume()
+ *	S: pci_restore_state(), msix_resync_after_reset()
+ *	T: pci_restore_state(), amdgpu's Enable toggle (vt_amdgpu_restore_msix)
+ *	I: iavf's pci_set_master(), pci_restore_msi_state() (iavf_reset_task)
+ *	F: I, then msix_resync_after_reset()
+ *	and msix_resync_free()
  *   echo fire > /sys/kernel/debug/msix_resync_vfio/ctl   (e1000e only)
  *	what a driver does after its device's reset: program the device's
  *	own registers again (a reset cleared them) while keeping its
@@ -29,8 +35,9 @@
  * driver's own reset path would be.
  *
  * Each step logs one "msix_resync_vfio:" line with its result, and first
- * writes a marker to the device's PCI_CACHE_LINE_SIZE (phase A/B/N = 1/2/3
- * in the high nibble, save/restore = 1/2 in the low one), which L2's QEMU
+ * writes a marker to the device's PCI_CACHE_LINE_SIZE (phase A/B/N/S/T/I/F
+ * = 1..7 in the high nibble, save/restore = 1/2 in the low one; the init
+ * script writes the end marker, 3), which L2's QEMU
  * traces as vfio_pci_write_config: that cuts QEMU's trace into phases.
  * The reads that show whether interrupts still arrive are the init
  * script's.
@@ -59,6 +66,8 @@ static struct dentry *vt_dir;
 static struct pci_dev *vt_pdev;
 static struct msix_resync *vt_rs;
 static char vt_phase;	/* the phase between "save" and "restore", or 0 */
+/* The phases, in the order of their marker nibbles (1..7). */
+static const char vt_phases[] = "ABNSTIF";
 
 /* The e1000e this file's driver owns, when it is the assigned device. */
 static struct {
@@ -151,9 +160,10 @@ static u16 vt_msix_ctrl(struct pci_dev *pdev)
 	return ctrl;
 }
 
+/* phase: one of vt_phases (vt_ctl_write() takes no other) */
 static void vt_mark(char phase, u8 step)
 {
-	u8 nibble = phase == 'A' ? 1 : phase == 'B' ? 2 : 3;
+	u8 nibble = strchr(vt_phases, phase) - vt_phases + 1;
 
 	pci_write_config_byte(vt_pdev, PCI_CACHE_LINE_SIZE, nibble << 4 | step);
 }
@@ -188,7 +198,8 @@ static int vt_save(char phase)
 		return ret;
 
 	vt_mark(phase, 1);
-	if (phase != 'A') {
+	/* A and the after-the-fact phases know nothing of the reset yet */
+	if (phase == 'B' || phase == 'N') {
 		vt_rs = msix_resync_alloc(vt_pdev, GFP_KERNEL);
 		if (IS_ERR(vt_rs)) {
 			ret = PTR_ERR(vt_rs);
@@ -215,6 +226,28 @@ static int vt_save(char phase)
 	return 0;
 }
 
+/*
+ * Phase T: amdgpu_restore_msix() as Linux 6.12 ships it
+ * (drivers/gpu/drm/amd/amdgpu/amdgpu_irq.c, called by
+ * amdgpu_irq_gpu_reset_resume_helper() for an SR-IOV VF after its reset),
+ * transcribed with adev->pdev as pdev: Enable 1->0->1 if Enable is set,
+ * Function Mask left alone, nothing read back. Its caller logs.
+ */
+static void vt_amdgpu_restore_msix(struct pci_dev *pdev)
+{
+	u16 ctrl;
+
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
+	if (!(ctrl & PCI_MSIX_FLAGS_ENABLE))
+		return;
+
+	/* VF FLR */
+	ctrl &= ~PCI_MSIX_FLAGS_ENABLE;
+	pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctrl);
+	ctrl |= PCI_MSIX_FLAGS_ENABLE;
+	pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctrl);
+}
+
 static int vt_restore(void)
 {
 	char phase = vt_phase;
@@ -225,12 +258,29 @@ static int vt_restore(void)
 		return -EINVAL;
 	}
 	vt_mark(phase, 2);
-	pci_restore_state(vt_pdev);
+	if (phase == 'I' || phase == 'F') {
+		/*
+		 * iavf_reset_task() once its PF has reset the VF (Linux 6.12,
+		 * drivers/net/ethernet/intel/iavf/iavf_main.c): bus mastering
+		 * and the MSI-X state only, no pci_restore_state()
+		 */
+		pci_set_master(vt_pdev);
+		pci_restore_msi_state(vt_pdev);
+	} else {
+		pci_restore_state(vt_pdev);
+	}
 	if (phase == 'B') {
 		ret = msix_resync_resume(vt_rs);
 		pr_info("phase B: msix_resync_resume: %d\n", ret);
 	} else if (phase == 'N') {
 		pr_info("phase N: msix_resync_resume skipped (negative control)\n");
+	} else if (phase == 'S' || phase == 'F') {
+		ret = msix_resync_after_reset(vt_pdev);
+		pr_info("phase %c: msix_resync_after_reset: %d\n", phase, ret);
+	} else if (phase == 'T') {
+		pr_info("phase T: amdgpu_restore_msix, Message Control %#06x before\n",
+			vt_msix_ctrl(vt_pdev));
+		vt_amdgpu_restore_msix(vt_pdev);
 	}
 	msix_resync_free(vt_rs);
 	vt_rs = NULL;
@@ -238,6 +288,14 @@ static int vt_restore(void)
 	pr_info("phase %c: restored, Message Control %#06x\n", phase,
 		vt_msix_ctrl(vt_pdev));
 	return ret;
+}
+
+/* "save P" for each phase P, "restore", "fire" */
+static bool vt_known(const char *cmd)
+{
+	if (strlen(cmd) == 6 && !strncmp(cmd, "save ", 5))
+		return strchr(vt_phases, cmd[5]);
+	return !strcmp(cmd, "restore") || !strcmp(cmd, "fire");
 }
 
 static ssize_t vt_ctl_write(struct file *file, const char __user *ubuf,
@@ -253,9 +311,7 @@ static ssize_t vt_ctl_write(struct file *file, const char __user *ubuf,
 	buf[len] = '\0';
 	cmd = strim(buf);
 
-	if (strcmp(cmd, "save A") && strcmp(cmd, "save B") &&
-	    strcmp(cmd, "save N") && strcmp(cmd, "restore") &&
-	    strcmp(cmd, "fire")) {
+	if (!vt_known(cmd)) {
 		pr_err("unknown command \"%s\"\n", cmd);
 		return -EINVAL;
 	}
