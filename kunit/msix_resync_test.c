@@ -77,6 +77,8 @@ struct model {
 	unsigned int n;
 	bool gone;		/* config space reads all ones */
 	bool gone_after_write;	/* ... from the next Message Control write on */
+	bool read_fails;	/* config reads return an error (and 0) */
+	bool read_fails_after_write;	/* ... from the next write on */
 	bool ignore_enable;	/* a hypervisor that drops writes of Enable */
 	/* QEMU's emulated capability and its shadow of the table. */
 	bool enable, maskall;
@@ -99,7 +101,7 @@ struct model {
 	/* Host work and what the library did. */
 	unsigned int disables, enables, set_irqs, setups, rewrites;
 	unsigned int delivered, dropped;
-	unsigned int ctrl_writes, other_writes, gone_writes;
+	unsigned int ctrl_writes, other_writes, gone_writes, reads;
 };
 
 #define MODEL_CAP	0xa0
@@ -346,6 +348,11 @@ static void model_raise(struct model *m, unsigned int i)
 /* The seam: the library's device accesses, served by the model. */
 static int model_read_cfg(struct pci_dev *pdev, int where, u16 *val)
 {
+	model->reads++;
+	if (model->read_fails) {
+		*val = 0;
+		return PCIBIOS_DEVICE_NOT_FOUND;
+	}
 	if (model->gone)
 		*val = 0xffff;
 	else if (where == MODEL_CAP + PCI_MSIX_FLAGS)
@@ -369,6 +376,10 @@ static void model_write_cfg(struct pci_dev *pdev, int where, u16 val)
 		if (model->gone_after_write) {
 			model->gone = true;
 			model->gone_after_write = false;
+		}
+		if (model->read_fails_after_write) {
+			model->read_fails = true;
+			model->read_fails_after_write = false;
 		}
 	} else {
 		model->other_writes++;
@@ -982,6 +993,65 @@ static void model_reset_save_fail_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
 }
 
+/*
+ * The failures the contract case does not reach: cancel's (device gone,
+ * a hypervisor that ignores Enable, vectors freed), a capability that
+ * moved, a config read that fails (before a write and at the read back),
+ * a device the PCI core knows to be disconnected. Each is reported;
+ * nothing is written after a failed read.
+ */
+static void model_errors_test(struct kunit *test)
+{
+	struct model *m = model_new(test, HOST_3_18, 4, PAT_ALL_UNMASKED);
+	struct msix_resync *rs = model_state(test, m);
+	unsigned int writes, reads;
+
+	model = m;
+	WRITE_ONCE(msix_resync_test_hw, &model_hw);
+
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	m->gone = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), -ENODEV);
+	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_QUIESCED);
+	m->gone = false;
+	m->ignore_enable = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), -EIO);
+	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_QUIESCED);
+	m->ignore_enable = false;
+	rs->pdev->msix_enabled = 0;
+	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), -ESTALE);
+	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
+	rs->pdev->msix_enabled = 1;
+	model_stock_restore(m);
+
+	writes = m->ctrl_writes;
+	rs->pdev->msix_cap = MODEL_CAP + 0x10;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ESTALE);
+	rs->pdev->msix_cap = MODEL_CAP;
+
+	m->read_fails = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(rs->pdev), -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes);
+	m->read_fails = false;
+
+	m->read_fails_after_write = true;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes + 1);
+	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
+	m->read_fails = false;
+	model_stock_restore(m);
+
+	writes = m->ctrl_writes;
+	reads = m->reads;
+	rs->pdev->error_state = pci_channel_io_perm_failure;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->reads, reads);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes);
+	rs->pdev->error_state = pci_channel_io_normal;
+	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), 0);
+}
+
 static struct kunit_case model_cases[] = {
 	KUNIT_CASE_PARAM(model_stock_test, model_gen_params),
 	KUNIT_CASE_PARAM(model_resync_test, model_gen_params),
@@ -993,6 +1063,7 @@ static struct kunit_case model_cases[] = {
 	KUNIT_CASE(model_msi_intx_test),
 	KUNIT_CASE(model_vanish_midway_test),
 	KUNIT_CASE(model_reset_save_fail_test),
+	KUNIT_CASE(model_errors_test),
 	{}
 };
 
