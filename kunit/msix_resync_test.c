@@ -656,9 +656,19 @@ static void model_after_reset_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
 	model_stock_restore(m);
 
-	/* A hypervisor that ignores Enable: -EIO, Message Control as it was. */
+	/* Success: two writes, Enable cleared and set. */
+	m->ctrl_writes = 0;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), 0);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
+
+	/*
+	 * A hypervisor that ignores Enable: -EIO, Message Control written
+	 * back as it was (a third write).
+	 */
 	m->ignore_enable = true;
+	m->ctrl_writes = 0;
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), -EIO);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
 	m->ignore_enable = false;
 	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
 
@@ -743,10 +753,11 @@ static void model_contract_test(struct kunit *test)
 	model = m;
 	WRITE_ONCE(msix_resync_test_hw, &model_hw);
 
-	/* Resume and cancel without quiesce: nothing written. */
+	/* Resume and cancel without quiesce: nothing read or written. */
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
 	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), 0);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
+	KUNIT_EXPECT_EQ(test, m->reads, 0);
 
 	/* Quiesce twice: the second writes nothing. */
 	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
@@ -758,6 +769,7 @@ static void model_contract_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, m->enable);
 	model_stock_restore(m);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
+	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
 	KUNIT_EXPECT_TRUE(test, m->shadow_mask[0]);
 	KUNIT_EXPECT_FALSE(test, m->shadow_mask[1]);
 
