@@ -71,15 +71,20 @@ class Mutant:
         self.kind, self.new_lines, self.what = kind, new_lines, what
         self.id = None
 
-    def apply(self, tree):
-        p = os.path.join(tree, self.path)
-        with open(p) as f:
-            lines = f.read().split('\n')
+    def applied(self, text):
+        """The file's text with this mutant in it."""
+        lines = text.split('\n')
         # as many lines as before: line numbers (and __LINE__) stay
         pad = self.last - self.first + 1 - len(self.new_lines)
         lines[self.first - 1:self.last] = self.new_lines + [''] * pad
+        return '\n'.join(lines)
+
+    def apply(self, tree):
+        p = os.path.join(tree, self.path)
+        with open(p) as f:
+            text = f.read()
         with open(p, 'w') as f:
-            f.write('\n'.join(lines))
+            f.write(self.applied(text))
 
 
 RET_TYPE = re.compile(r'^(?:static\s+)?(?:const\s+)?([A-Za-z_][\w\s]*?[\s*]+)'
@@ -134,12 +139,17 @@ def statements(masked):
     return out
 
 
+def read_source(top, path):
+    """A file of lib/ and its code_mask()."""
+    with open(os.path.join(top, path)) as f:
+        text = f.read()
+    return text, code_mask(text)
+
+
 def generate(top):
     muts = []
     for path in FILES:
-        with open(os.path.join(top, path)) as f:
-            text = f.read()
-        masked = code_mask(text)
+        text, masked = read_source(top, path)
         lines = text.split('\n')
         mlines = masked.split('\n')
         line_of = []
@@ -297,9 +307,8 @@ def code_lines(top):
     kind 'stmt' for a line that belongs to a statement or a condition."""
     out = []
     for path in FILES:
-        with open(os.path.join(top, path)) as f:
-            text = f.read()
-        masked = code_mask(text)
+        text, masked = read_source(top, path)
+        lines = text.split('\n')
         mlines = masked.split('\n')
         head = False
         for ln, l in enumerate(mlines, 1):
@@ -311,7 +320,7 @@ def code_lines(top):
             if head:
                 if s.endswith('{') or s.endswith(';'):
                     head = False
-                out.append((path, ln, lines_text(text, ln), 'function head'))
+                out.append((path, ln, lines[ln - 1], 'function head'))
                 continue
             if re.match(r'(const\s+)?(struct\s+\w+|u16|int|bool|char)[\s*]+\w+(, \w+)*;$', s):
                 why = 'declaration'
@@ -333,12 +342,8 @@ def code_lines(top):
                 why = 'module metadata'
             else:
                 why = None
-            out.append((path, ln, lines_text(text, ln), why))
+            out.append((path, ln, lines[ln - 1], why))
     return out
-
-
-def lines_text(text, ln):
-    return text.split('\n')[ln - 1]
 
 
 def main():

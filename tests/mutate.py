@@ -115,10 +115,7 @@ class Builder:
             with open(os.path.join(self.top, path)) as f:
                 want = f.read()
             if m is not None and m.path == path:
-                lines = want.split('\n')
-                pad = m.last - m.first + 1 - len(m.new_lines)
-                lines[m.first - 1:m.last] = m.new_lines + [''] * pad
-                want = '\n'.join(lines)
+                want = m.applied(want)
             dst = os.path.join(self.oot, path)
             with open(dst) as f:
                 if f.read() == want:
