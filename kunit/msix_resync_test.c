@@ -31,9 +31,11 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/tracepoint.h>
 
 #include "../lib/msix_resync_compat.h"
 #include "../lib/msix_resync_core.h"
+#include "../lib/msix_resync_trace.h"
 #include "e1000e_msix.h"
 
 MSIX_RESYNC_IMPORT_KUNIT_NS();
@@ -76,7 +78,8 @@ struct model {
 	enum model_host host;
 	unsigned int n;
 	bool gone;		/* config space reads all ones */
-	bool gone_after_write;	/* ... from the next Message Control write on */
+	/* ... after that many more Message Control writes (0: never) */
+	unsigned int gone_after_writes;
 	bool read_fails;	/* config reads return an error (and 0) */
 	bool read_fails_after_write;	/* ... from the next write on */
 	bool ignore_enable;	/* a hypervisor that drops writes of Enable */
@@ -373,10 +376,8 @@ static void model_write_cfg(struct pci_dev *pdev, int where, u16 val)
 	if (where == MODEL_CAP + PCI_MSIX_FLAGS) {
 		model->ctrl_writes++;
 		model_write_ctrl(model, val);
-		if (model->gone_after_write) {
+		if (model->gone_after_writes && !--model->gone_after_writes)
 			model->gone = true;
-			model->gone_after_write = false;
-		}
 		if (model->read_fails_after_write) {
 			model->read_fails = true;
 			model->read_fails_after_write = false;
@@ -474,6 +475,188 @@ static void model_exit(struct kunit *test)
 	model = NULL;
 }
 
+/* ---------------------------------------------------------------------
+ * What the library reports: its trace events and its log lines, seen
+ * through probes on its tracepoints and on printk's "console" event,
+ * which Linux 6.1 and later emit as the message is stored.
+ */
+
+#define WATCH_EVENTS	1024
+#define WATCH_LOG	1024
+
+static struct {
+	raw_spinlock_t lock;
+	bool on;		/* the probes are registered */
+	bool overflow;
+	char events[WATCH_EVENTS];
+	char log[WATCH_LOG];
+} watch = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(watch.lock),
+};
+
+static const char * const watch_fn[] = {
+	[MSIX_RESYNC_FN_ALLOC] = "alloc",
+	[MSIX_RESYNC_FN_QUIESCE] = "quiesce",
+	[MSIX_RESYNC_FN_RESUME] = "resume",
+	[MSIX_RESYNC_FN_RESET] = "reset",
+	[MSIX_RESYNC_FN_CANCEL] = "cancel",
+	[MSIX_RESYNC_FN_AFTER_RESET] = "after_reset",
+};
+
+static __printf(2, 3) void watch_add(char *buf, const char *fmt, ...)
+{
+	size_t len, room;
+	unsigned long flags;
+	va_list args;
+
+	raw_spin_lock_irqsave(&watch.lock, flags);
+	len = strlen(buf);
+	room = (buf == watch.events ? WATCH_EVENTS : WATCH_LOG) - len;
+	va_start(args, fmt);
+	if (vsnprintf(buf + len, room, fmt, args) >= room) {
+		buf[len] = '\0';
+		watch.overflow = true;
+	}
+	va_end(args);
+	raw_spin_unlock_irqrestore(&watch.lock, flags);
+}
+
+static void watch_alloc(void *data, struct pci_dev *pdev, int mode,
+			unsigned int entries)
+{
+	watch_add(watch.events, "alloc mode=%d entries=%u;", mode, entries);
+}
+
+static void watch_quiesce(void *data, struct pci_dev *pdev, u16 seen, u16 now)
+{
+	watch_add(watch.events, "quiesce 0x%04x->0x%04x;", seen, now);
+}
+
+static void watch_cancel(void *data, struct pci_dev *pdev, u16 seen, u16 now)
+{
+	watch_add(watch.events, "cancel 0x%04x->0x%04x;", seen, now);
+}
+
+static void watch_after_reset(void *data, struct pci_dev *pdev, u16 seen,
+			      u16 now)
+{
+	watch_add(watch.events, "after_reset 0x%04x->0x%04x;", seen, now);
+}
+
+static void watch_resume(void *data, struct pci_dev *pdev, u16 ctrl)
+{
+	watch_add(watch.events, "resume 0x%04x;", ctrl);
+}
+
+static void watch_error(void *data, struct pci_dev *pdev, int fn, int err,
+			u16 ctrl)
+{
+	watch_add(watch.events, "error %s %d 0x%04x;",
+		  fn >= 0 && fn < ARRAY_SIZE(watch_fn) ? watch_fn[fn] : "?",
+		  err, ctrl);
+}
+
+/* Only the library's lines: the part from "msix_resync: " on. */
+static void watch_console(void *data, const char *text, size_t len)
+{
+	const char *p = strnstr(text, "msix_resync: ", len);
+
+	if (p)
+		watch_add(watch.log, "%.*s|", (int)(text + len - p), p);
+}
+
+static void watch_find_console(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "console"))
+		*(struct tracepoint **)priv = tp;
+}
+
+static struct tracepoint *watch_console_tp;
+
+/* The kernel has what the probes need (model_watch_test says if not). */
+static bool watch_possible(void)
+{
+	return IS_ENABLED(CONFIG_TRACEPOINTS) && MSIX_RESYNC_CONSOLE_TRACE_AT_STORE;
+}
+
+static void watch_stop(void)
+{
+	if (!watch.on)
+		return;
+	unregister_trace_msix_resync_alloc(watch_alloc, NULL);
+	unregister_trace_msix_resync_quiesce(watch_quiesce, NULL);
+	unregister_trace_msix_resync_cancel(watch_cancel, NULL);
+	unregister_trace_msix_resync_after_reset(watch_after_reset, NULL);
+	unregister_trace_msix_resync_resume(watch_resume, NULL);
+	unregister_trace_msix_resync_error(watch_error, NULL);
+	tracepoint_probe_unregister(watch_console_tp, watch_console, NULL);
+	tracepoint_synchronize_unregister();
+	watch.on = false;
+}
+
+/* Register the probes; without them the model cases that read them fail. */
+static int watch_start(void)
+{
+	int ret;
+
+	if (!watch_possible())
+		return 0;
+	for_each_kernel_tracepoint(watch_find_console, &watch_console_tp);
+	if (!watch_console_tp)
+		return 0;
+	ret = register_trace_msix_resync_alloc(watch_alloc, NULL) ?:
+	      register_trace_msix_resync_quiesce(watch_quiesce, NULL) ?:
+	      register_trace_msix_resync_cancel(watch_cancel, NULL) ?:
+	      register_trace_msix_resync_after_reset(watch_after_reset, NULL) ?:
+	      register_trace_msix_resync_resume(watch_resume, NULL) ?:
+	      register_trace_msix_resync_error(watch_error, NULL) ?:
+	      tracepoint_probe_register(watch_console_tp, watch_console, NULL);
+	watch.on = true;
+	if (ret)
+		watch_stop();
+	return ret;
+}
+
+static void watch_clear(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&watch.lock, flags);
+	watch.events[0] = '\0';
+	watch.log[0] = '\0';
+	watch.overflow = false;
+	raw_spin_unlock_irqrestore(&watch.lock, flags);
+}
+
+/*
+ * Since the last check: exactly the trace events @events (each ending in
+ * ';', "" for none), and a log line containing @log (NULL: no line of
+ * the library's). Clears what was seen.
+ */
+static void watch_expect(struct kunit *test, const char *events,
+			 const char *log)
+{
+	if (!watch_possible())
+		return;
+	KUNIT_ASSERT_TRUE_MSG(test, watch.on,
+			      "no probes on the library's tracepoints and printk's console event");
+	KUNIT_EXPECT_FALSE(test, watch.overflow);
+	KUNIT_EXPECT_STREQ(test, watch.events, events);
+	if (log)
+		KUNIT_EXPECT_TRUE_MSG(test, strstr(watch.log, log),
+				      "no log line with \"%s\" in: %s", log,
+				      watch.log);
+	else
+		KUNIT_EXPECT_STREQ(test, watch.log, "");
+	watch_clear();
+}
+
+static int model_init(struct kunit *test)
+{
+	watch_clear();
+	return 0;
+}
+
 /*
  * Does every vector the driver has unmasked reach the guest? The device
  * raises each of them once. (Unmasking the others first would hide a
@@ -523,6 +706,10 @@ static MSIX_RESYNC_GEN_PARAMS(model_gen_params)
 static int model_suite_init(struct kunit_suite *suite)
 {
 	unsigned int h, r, n, pat, k = 0;
+	int ret = watch_start();
+
+	if (ret)
+		return ret;
 
 	for (h = 0; h < 3; h++)
 		for (r = 0; r < 2; r++)
@@ -654,12 +841,15 @@ static void model_after_reset_contract_test(struct kunit *test)
 	m->ctrl_writes = 0;
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), -EIO);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
+	watch_expect(test, "error after_reset -5 0x0003;",
+		     "msix_resync: after_reset: MSI-X not enabled (Message Control 0x0003); call pci_restore_state() first");
 	model_stock_restore(m);
 
 	/* Success: two writes, Enable cleared and set. */
 	m->ctrl_writes = 0;
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), 0);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
+	watch_expect(test, "after_reset 0x8003->0x8003;", NULL);
 
 	/*
 	 * A hypervisor that ignores Enable: -EIO, Message Control written
@@ -671,12 +861,16 @@ static void model_after_reset_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
 	m->ignore_enable = false;
 	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+	watch_expect(test, "error after_reset -5 0x8003;",
+		     "msix_resync: after_reset: wrote MSI-X Message Control 0x0003, reads 0x8003: the hypervisor or device ignores Enable/Function Mask");
 
 	/* Vanished: -ENODEV, nothing written. */
 	m->gone = true;
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), -ENODEV);
 	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
 	m->gone = false;
+	watch_expect(test, "error after_reset -19 0xffff;",
+		     "msix_resync: after_reset: config space reads all ones, device gone?");
 
 	/* MSI or INTx mode: nothing to do, nothing written. */
 	pdev->msix_enabled = 0;
@@ -684,8 +878,11 @@ static void model_after_reset_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), 0);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
 	pdev->msix_enabled = 1;
+	watch_expect(test, "", NULL);
 
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(NULL), -EINVAL);
+	watch_expect(test, "error after_reset -22 0x0000;",
+		     "msix_resync: after_reset: called with a NULL pci_dev");
 }
 
 /*
@@ -758,17 +955,22 @@ static void model_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), 0);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
 	KUNIT_EXPECT_EQ(test, m->reads, 0);
+	watch_expect(test, "", NULL);
 
 	/* Quiesce twice: the second writes nothing. */
 	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), 0);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 1);
+	watch_expect(test, "quiesce 0x8003->0x4003;", NULL);
 
 	/* Restore skipped: -EIO, still quiesced; restore, then it resumes. */
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), -EIO);
 	KUNIT_EXPECT_FALSE(test, m->enable);
+	watch_expect(test, "error resume -5 0x4003;",
+		     "msix_resync: resume: MSI-X not re-enabled (Message Control 0x4003); call pci_restore_state() with saved state first");
 	model_stock_restore(m);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);
+	watch_expect(test, "resume 0x8003;", NULL);
 	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
 	KUNIT_EXPECT_TRUE(test, m->shadow_mask[0]);
 	KUNIT_EXPECT_FALSE(test, m->shadow_mask[1]);
@@ -792,6 +994,9 @@ static void model_contract_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, m->shadow_mask[0]);
 	KUNIT_EXPECT_TRUE(test, model_repaired(m));
 	KUNIT_EXPECT_EQ(test, msix_resync_cancel(NULL), -EINVAL);
+	watch_expect(test,
+		     "quiesce 0x8003->0x4003;resume 0x8003;quiesce 0x8003->0x4003;cancel 0x4003->0x8003;error cancel -22 0x0000;",
+		     "msix_resync: cancel: called with a NULL state");
 
 	/*
 	 * A hypervisor that takes Function Mask but ignores Enable: -EIO,
@@ -804,12 +1009,16 @@ static void model_contract_test(struct kunit *test)
 	m->ignore_enable = false;
 	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), 0);	/* not quiesced */
+	watch_expect(test, "error quiesce -5 0xc003;",
+		     "msix_resync: quiesce: wrote MSI-X Message Control 0x4003, reads 0xc003: the hypervisor or device ignores Enable/Function Mask");
 
 	/* Vanished: all ones, -ENODEV, nothing written. */
 	m->gone = true;
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
 	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
 	m->gone = false;
+	watch_expect(test, "error quiesce -19 0xffff;",
+		     "msix_resync: quiesce: config space reads all ones, device gone?");
 
 	/* MSI-X turned off underneath (vectors freed): -ESTALE, no write. */
 	writes = m->ctrl_writes;
@@ -817,15 +1026,24 @@ static void model_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ESTALE);
 	rs->pdev->msix_enabled = 1;
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes);
+	watch_expect(test, "error quiesce -116 0x0000;",
+		     "msix_resync: quiesce: interrupt mode changed since msix_resync_alloc() (vectors freed?)");
 
 	/* Only Message Control is ever written: no INTx Disable, no table. */
 	KUNIT_EXPECT_EQ(test, m->other_writes, 0);
 
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(NULL), -EINVAL);
+	watch_expect(test, "error quiesce -22 0x0000;",
+		     "msix_resync: quiesce: called with a NULL state");
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(NULL), -EINVAL);
+	watch_expect(test, "error resume -22 0x0000;",
+		     "msix_resync: resume: called with a NULL state");
 	KUNIT_EXPECT_PTR_EQ(test, msix_resync_alloc(NULL, GFP_KERNEL),
 			    ERR_PTR(-EINVAL));
+	watch_expect(test, "error alloc -22 0x0000;",
+		     "msix_resync: alloc: called with a NULL pci_dev");
 	msix_resync_free(NULL);
+	watch_expect(test, "", NULL);
 }
 
 /*
@@ -855,8 +1073,11 @@ static void model_stale_state_test(struct kunit *test)
 	/* -ESTALE while quiesced: the state is idle, not quiesced. */
 	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
 	rs->pdev->msix_enabled = 0;
+	watch_clear();
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(rs), -ESTALE);
 	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
+	watch_expect(test, "error resume -116 0x0000;",
+		     "msix_resync: resume: interrupt mode changed since msix_resync_alloc() (vectors freed?); free the state and allocate it again");
 	rs->pdev->msix_enabled = 1;
 	model_stock_restore(m);			/* vectors allocated again */
 	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
@@ -892,6 +1113,7 @@ static void model_msi_intx_test(struct kunit *test)
 	intx = msix_resync_alloc(pdev, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(intx));
 	KUNIT_EXPECT_EQ(test, intx->mode, MSIX_RESYNC_MODE_INTX);
+	watch_expect(test, "alloc mode=1 entries=0;alloc mode=0 entries=0;", NULL);
 
 	/* In its own mode each call is a no-op. */
 	pdev->msi_enabled = 1;
@@ -902,6 +1124,7 @@ static void model_msi_intx_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), 0);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
 	KUNIT_EXPECT_EQ(test, m->reads, 0);	/* no config access at all */
+	watch_expect(test, "", NULL);
 
 	/* MSI's vectors freed, or reallocated as MSI-X: stale. */
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(msi), -ESTALE);
@@ -914,8 +1137,12 @@ static void model_msi_intx_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(intx), -ESTALE);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 0);
 	KUNIT_EXPECT_EQ(test, m->other_writes, 0);
+	watch_expect(test,
+		     "error quiesce -116 0x0000;error quiesce -116 0x0000;error quiesce -116 0x0000;error quiesce -116 0x0000;",
+		     "msix_resync: quiesce: interrupt mode changed");
 	msix_resync_free(msi);
 	msix_resync_free(intx);
+	watch_expect(test, "", NULL);	/* idle states: freed silently */
 }
 
 /*
@@ -931,19 +1158,34 @@ static void model_vanish_midway_test(struct kunit *test)
 	model = m;
 	WRITE_ONCE(msix_resync_test_hw, &model_hw);
 
-	m->gone_after_write = true;
+	m->gone_after_writes = 1;
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 1);
 	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
 	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
+	watch_expect(test, "error quiesce -19 0xffff;",
+		     "msix_resync: quiesce: config space reads all ones, device gone?");
 
 	m->gone = false;
 	model_stock_restore(m);
 	writes = m->ctrl_writes;
-	m->gone_after_write = true;
+	m->gone_after_writes = 1;
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(rs->pdev), -ENODEV);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes + 1);
 	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
+	watch_expect(test, "error after_reset -19 0xffff;",
+		     "msix_resync: after_reset: config space reads all ones, device gone?");
+
+	/* ... or between after_reset's two writes: nothing written back. */
+	m->gone = false;
+	model_stock_restore(m);
+	writes = m->ctrl_writes;
+	m->gone_after_writes = 2;
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(rs->pdev), -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes + 2);
+	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
+	watch_expect(test, "error after_reset -19 0xffff;",
+		     "msix_resync: after_reset: config space reads all ones, device gone?");
 }
 
 /*
@@ -1000,14 +1242,48 @@ static void model_reset_save_fail_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, resets, 0);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);	/* quiesce, cancel */
 	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+	watch_expect(test,
+		     "alloc mode=2 entries=4;quiesce 0x8003->0x4003;error reset -12 0x0000;cancel 0x4003->0x8003;",
+		     "msix_resync: reset: pci_save_state() failed (-12), not resetting");
 
+	/* Nothing to cancel when the resync could not be set up. */
+	pdev->dev_flags |= PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+	KUNIT_EXPECT_EQ(test, msix_resync_reset(pdev, model_reset_count, &resets),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, resets, 0);
+	KUNIT_EXPECT_EQ(test, m->ctrl_writes, 2);
+	watch_expect(test, "error alloc -95 0x0000;error reset -12 0x0000;",
+		     "msix_resync: alloc: the device has the MSI INTx-disable quirk");
+	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(pdev), -EOPNOTSUPP);
+	watch_expect(test, "error after_reset -95 0x0000;",
+		     "msix_resync: after_reset: the device has the MSI INTx-disable quirk");
+	pdev->dev_flags &= ~PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG;
+
+	/* Freed while quiesced: logged, MSI-X off until a restore. */
 	rs = msix_resync_alloc(pdev, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rs));
 	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
 	msix_resync_free(rs);
 	KUNIT_EXPECT_FALSE(test, m->enable);
+	watch_expect(test, "alloc mode=2 entries=4;quiesce 0x8003->0x4003;",
+		     "msix_resync: freed while quiesced; MSI-X stays disabled until pci_restore_state()");
 	model_stock_restore(m);
 	KUNIT_EXPECT_TRUE(test, m->enable && !m->maskall);
+
+	/* ... but not when the vectors went first, nor when idle. */
+	rs = msix_resync_alloc(pdev, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rs));
+	KUNIT_ASSERT_EQ(test, msix_resync_quiesce(rs), 0);
+	pdev->msix_enabled = 0;
+	msix_resync_free(rs);
+	pdev->msix_enabled = 1;
+	model_stock_restore(m);
+	rs = msix_resync_alloc(pdev, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rs));
+	msix_resync_free(rs);
+	watch_expect(test,
+		     "alloc mode=2 entries=4;quiesce 0x8003->0x4003;alloc mode=2 entries=4;",
+		     NULL);
 }
 
 /*
@@ -1031,26 +1307,36 @@ static void model_errors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), -ENODEV);
 	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_QUIESCED);
 	m->gone = false;
+	watch_expect(test, "quiesce 0x8003->0x4003;error cancel -19 0xffff;",
+		     "msix_resync: cancel: config space reads all ones, device gone?");
 	m->ignore_enable = true;
 	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), -EIO);
 	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_QUIESCED);
 	m->ignore_enable = false;
+	watch_expect(test, "error cancel -5 0x0003;",
+		     "msix_resync: cancel: wrote MSI-X Message Control 0x8003, reads 0x0003");
 	rs->pdev->msix_enabled = 0;
 	KUNIT_EXPECT_EQ(test, msix_resync_cancel(rs), -ESTALE);
 	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
 	rs->pdev->msix_enabled = 1;
 	model_stock_restore(m);
+	watch_expect(test, "error cancel -116 0x0000;",
+		     "msix_resync: cancel: interrupt mode changed");
 
 	writes = m->ctrl_writes;
 	rs->pdev->msix_cap = MODEL_CAP + 0x10;
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ESTALE);
 	rs->pdev->msix_cap = MODEL_CAP;
+	watch_expect(test, "error quiesce -116 0x0000;",
+		     "msix_resync: quiesce: interrupt mode changed");
 
 	m->read_fails = true;
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
 	KUNIT_EXPECT_EQ(test, msix_resync_after_reset(rs->pdev), -ENODEV);
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes);
 	m->read_fails = false;
+	watch_expect(test, "error quiesce -19 0x0000;error after_reset -19 0x0000;",
+		     "msix_resync: after_reset: config space reads all ones");
 
 	m->read_fails_after_write = true;
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), -ENODEV);
@@ -1058,6 +1344,8 @@ static void model_errors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rs->state, MSIX_RESYNC_IDLE);
 	m->read_fails = false;
 	model_stock_restore(m);
+	watch_expect(test, "error quiesce -19 0xffff;",
+		     "msix_resync: quiesce: config space reads all ones");
 
 	writes = m->ctrl_writes;
 	reads = m->reads;
@@ -1067,6 +1355,51 @@ static void model_errors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->ctrl_writes, writes);
 	rs->pdev->error_state = pci_channel_io_normal;
 	KUNIT_EXPECT_EQ(test, msix_resync_quiesce(rs), 0);
+	watch_expect(test, "error quiesce -19 0xffff;quiesce 0x8003->0x4003;",
+		     "msix_resync: quiesce: config space reads all ones");
+}
+
+/* The events and log lines the other model cases check can be seen. */
+static void model_watch_test(struct kunit *test)
+{
+	if (!watch_possible())
+		kunit_skip(test,
+			   "no tracepoints, or printk's console event only at console output (before Linux 6.1): events and log lines not checked");
+	KUNIT_ASSERT_TRUE(test, watch.on);
+	KUNIT_EXPECT_EQ(test, msix_resync_resume(NULL), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, watch.events, "error resume -22 0x0000;");
+	KUNIT_EXPECT_STREQ(test, watch.log,
+			   "msix_resync: resume: called with a NULL state|");
+	watch_clear();
+	pr_info("msix_resync_test: a line that is not the library's\n");
+	KUNIT_EXPECT_STREQ(test, watch.log, "");
+}
+
+/*
+ * Without the model's seam (a real device), each of the library's
+ * messages is ratelimited: a failure repeated at every reset cannot flood
+ * the log. Every call is still traced.
+ */
+static void model_ratelimit_test(struct kunit *test)
+{
+	static const char line[] = "msix_resync: resume: called with a NULL state|";
+	unsigned int i, calls = 2 * DEFAULT_RATELIMIT_BURST, lines = 0;
+	const char *p;
+
+	if (!watch_possible())
+		kunit_skip(test, "the log is not watched (model_watch_test)");
+	KUNIT_ASSERT_TRUE(test, watch.on);
+	WRITE_ONCE(msix_resync_test_hw, NULL);
+	for (i = 0; i < calls; i++)
+		KUNIT_EXPECT_EQ(test, msix_resync_resume(NULL), -EINVAL);
+	for (p = watch.log; (p = strstr(p, line)); p++)
+		lines++;
+	KUNIT_EXPECT_FALSE(test, watch.overflow);
+	KUNIT_EXPECT_LE(test, lines, DEFAULT_RATELIMIT_BURST);
+	for (i = 0, p = watch.events; (p = strstr(p, "error resume -22 0x0000;")); p++)
+		i++;
+	KUNIT_EXPECT_EQ(test, i, calls);
+	watch_clear();
 }
 
 static struct kunit_case model_cases[] = {
@@ -1081,12 +1414,21 @@ static struct kunit_case model_cases[] = {
 	KUNIT_CASE(model_vanish_midway_test),
 	KUNIT_CASE(model_reset_save_fail_test),
 	KUNIT_CASE(model_errors_test),
+	KUNIT_CASE(model_watch_test),
+	KUNIT_CASE(model_ratelimit_test),
 	{}
 };
+
+static void model_suite_exit(struct kunit_suite *suite)
+{
+	watch_stop();
+}
 
 static struct kunit_suite model_suite = {
 	.name = "msix_resync_model",
 	.suite_init = model_suite_init,
+	.suite_exit = model_suite_exit,
+	.init = model_init,
 	.exit = model_exit,
 	.test_cases = model_cases,
 };
@@ -1890,10 +2232,12 @@ static void dev_alloc_fail_test(struct kunit *test)
 	struct dev_ctx *d = dev_get(test);
 	struct msix_resync *rs;
 
+	watch_clear();
 	current->fail_nth = 1;
 	rs = msix_resync_alloc(d->pdev, GFP_NOWAIT);
 	current->fail_nth = 0;
 	KUNIT_EXPECT_PTR_EQ(test, rs, ERR_PTR(-ENOMEM));
+	watch_expect(test, "error alloc -12 0x0000;", NULL);
 	if (!IS_ERR(rs))
 		msix_resync_free(rs);
 	rs = msix_resync_alloc(d->pdev, GFP_NOWAIT);
@@ -2102,8 +2446,20 @@ static struct kunit_case dev_cases[] = {
 	{}
 };
 
+static int dev_suite_init(struct kunit_suite *suite)
+{
+	return watch_start();
+}
+
+static void dev_suite_exit(struct kunit_suite *suite)
+{
+	watch_stop();
+}
+
 static struct kunit_suite dev_suite = {
 	.name = "msix_resync_device",
+	.suite_init = dev_suite_init,
+	.suite_exit = dev_suite_exit,
 	.init = dev_init,
 	.exit = dev_exit,
 	.test_cases = dev_cases,

@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/msix_resync.h>
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <xen/xen.h>
 
@@ -25,6 +26,16 @@
 
 #define CREATE_TRACE_POINTS
 #include "msix_resync_trace.h"
+
+#if IS_ENABLED(CONFIG_MSIX_RESYNC_KUNIT_TEST)
+/* For kunit/msix_resync_test.c, which checks the events of each call. */
+EXPORT_TRACEPOINT_SYMBOL_GPL(msix_resync_alloc);
+EXPORT_TRACEPOINT_SYMBOL_GPL(msix_resync_quiesce);
+EXPORT_TRACEPOINT_SYMBOL_GPL(msix_resync_resume);
+EXPORT_TRACEPOINT_SYMBOL_GPL(msix_resync_cancel);
+EXPORT_TRACEPOINT_SYMBOL_GPL(msix_resync_after_reset);
+EXPORT_TRACEPOINT_SYMBOL_GPL(msix_resync_error);
+#endif
 
 #ifndef MSIX_RESYNC_VERSION
 #define MSIX_RESYNC_VERSION ""
@@ -40,37 +51,71 @@ static const char * const msix_resync_fn_name[] = {
 };
 
 /*
+ * Whether to log: at most DEFAULT_RATELIMIT_BURST lines every
+ * DEFAULT_RATELIMIT_INTERVAL from each place that logs, as a failure can
+ * repeat at every reset. Not limited under the KUnit test's model, which
+ * checks every line.
+ */
+static bool msix_resync_log_ok(struct ratelimit_state *ratelimit)
+{
+	return msix_resync_seam() || __ratelimit(ratelimit);
+}
+
+/*
+ * Log an error a driver author can act on ("msix_resync: <call>: ..."),
+ * trace it (every time), and return @err. @ctrl is Message Control as
+ * read, 0 if unread.
+ */
+static __printf(6, 7) int msix_resync_report(struct ratelimit_state *ratelimit,
+					     struct pci_dev *pdev, int fn,
+					     int err, u16 ctrl,
+					     const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (msix_resync_log_ok(ratelimit)) {
+		va_start(args, fmt);
+		vaf.fmt = fmt;
+		vaf.va = &args;
+		if (pdev)
+			dev_err(&pdev->dev, "msix_resync: %s: %pV",
+				msix_resync_fn_name[fn], &vaf);
+		else
+			pr_err("msix_resync: %s: %pV",
+			       msix_resync_fn_name[fn], &vaf);
+		va_end(args);
+	}
+	trace_msix_resync_error(pdev, fn, err, ctrl);
+	return err;
+}
+
+/* With a ratelimit of its own at each place, as dev_err_ratelimited(). */
+#define msix_resync_err(pdev, fn, err, ctrl, fmt, ...)			\
+({									\
+	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
+				      DEFAULT_RATELIMIT_BURST);		\
+	msix_resync_report(&_rs, pdev, fn, err, ctrl, fmt, ##__VA_ARGS__); \
+})
+
+/*
  * A device in MSI-X mode whose Enable must not be cleared from here: in a
  * Xen PV domU MSI-X belongs to the backend (pcifront; dom0's devices are
  * its own, its restore goes to Xen directly), and a device with the MSI
  * INTx-disable quirk, whose INTx Disable the MSI core left clear, would
- * raise INTx while MSI-X is off. Logged and traced as -EOPNOTSUPP.
+ * raise INTx while MSI-X is off. Returns -EOPNOTSUPP (logged) or 0.
  */
-static bool msix_resync_refused(struct pci_dev *pdev, int fn)
+static int msix_resync_refused(struct pci_dev *pdev, int fn)
 {
 	if (!pdev->msix_enabled)
-		return false;
+		return 0;
 	if (xen_pv_domain() && !xen_initial_domain())
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: %s: Xen PV guest: MSI-X is programmed by the backend (pcifront), a backdoor reset cannot be repaired from this guest\n",
-				    msix_resync_fn_name[fn]);
-	else if (pdev->dev_flags & PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG)
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: %s: the device has the MSI INTx-disable quirk: with MSI-X Enable clear it would raise INTx, which nobody handles\n",
-				    msix_resync_fn_name[fn]);
-	else
-		return false;
-	trace_msix_resync_error(pdev, fn, -EOPNOTSUPP, 0);
-	return true;
-}
-
-/* A call got a NULL argument (@what): log it, trace it, refuse. */
-static int msix_resync_null(struct pci_dev *pdev, int fn, const char *what)
-{
-	pr_err_ratelimited("msix_resync: %s called with a NULL %s\n",
-			   msix_resync_fn_name[fn], what);
-	trace_msix_resync_error(pdev, fn, -EINVAL, 0);
-	return -EINVAL;
+		return msix_resync_err(pdev, fn, -EOPNOTSUPP, 0,
+				       "Xen PV guest: MSI-X is programmed by the backend (pcifront), a backdoor reset cannot be repaired from this guest\n");
+	if (pdev->dev_flags & PCI_DEV_FLAGS_MSI_INTX_DISABLE_BUG)
+		return msix_resync_err(pdev, fn, -EOPNOTSUPP, 0,
+				       "the device has the MSI INTx-disable quirk: with MSI-X Enable clear it would raise INTx, which nobody handles\n");
+	return 0;
 }
 
 /**
@@ -100,15 +145,19 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 {
 	struct msix_resync *rs;
 	u16 ctrl;
+	int ret;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (!pdev)
-		return ERR_PTR(msix_resync_null(NULL, MSIX_RESYNC_FN_ALLOC, "pci_dev"));
-	if (msix_resync_refused(pdev, MSIX_RESYNC_FN_ALLOC))
-		return ERR_PTR(-EOPNOTSUPP);
+		return ERR_PTR(msix_resync_err(NULL, MSIX_RESYNC_FN_ALLOC, -EINVAL, 0,
+					       "called with a NULL pci_dev\n"));
+	ret = msix_resync_refused(pdev, MSIX_RESYNC_FN_ALLOC);
+	if (ret)
+		return ERR_PTR(ret);
 
 	rs = kzalloc(sizeof(*rs), gfp);
 	if (!rs) {
+		/* the allocator has said it */
 		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -ENOMEM, 0);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -116,10 +165,9 @@ struct msix_resync *msix_resync_alloc(struct pci_dev *pdev, gfp_t gfp)
 	if (rs->mode == MSIX_RESYNC_MODE_MSIX &&
 	    msix_resync_core_read_ctrl(rs, &ctrl)) {
 		kfree(rs);
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: config space reads all ones, device gone?\n");
-		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_ALLOC, -ENODEV, ctrl);
-		return ERR_PTR(-ENODEV);
+		return ERR_PTR(msix_resync_err(pdev, MSIX_RESYNC_FN_ALLOC, -ENODEV,
+					       ctrl,
+					       "config space reads all ones, device gone?\n"));
 	}
 	trace_msix_resync_alloc(pdev, rs->mode,
 				rs->mode == MSIX_RESYNC_MODE_MSIX ?
@@ -140,11 +188,15 @@ EXPORT_SYMBOL_GPL(msix_resync_alloc);
  */
 void msix_resync_free(struct msix_resync *rs)
 {
+	static DEFINE_RATELIMIT_STATE(ratelimit, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
 	if (!rs)
 		return;
-	if (rs->state == MSIX_RESYNC_QUIESCED && !msix_resync_core_validate(rs))
-		dev_warn_ratelimited(&rs->pdev->dev,
-				     "msix_resync: freed while quiesced; MSI-X stays disabled until pci_restore_state()\n");
+	if (rs->state == MSIX_RESYNC_QUIESCED &&
+	    !msix_resync_core_validate(rs) && msix_resync_log_ok(&ratelimit))
+		dev_warn(&rs->pdev->dev,
+			 "msix_resync: freed while quiesced; MSI-X stays disabled until pci_restore_state()\n");
 	kfree(rs);
 }
 EXPORT_SYMBOL_GPL(msix_resync_free);
@@ -152,30 +204,22 @@ EXPORT_SYMBOL_GPL(msix_resync_free);
 /* The checks quiesce, resume and cancel share: device present, same mode. */
 static int msix_resync_check(struct msix_resync *rs, int fn, u16 *ctrl)
 {
-	const char *name = msix_resync_fn_name[fn];
 	int ret;
 
-	*ctrl = 0;
 	ret = msix_resync_core_validate(rs);
 	if (ret) {
 		/* What was quiesced is gone with the vectors. */
 		rs->state = MSIX_RESYNC_IDLE;
-		dev_err_ratelimited(&rs->pdev->dev,
-				    "msix_resync: %s: interrupt mode changed since msix_resync_alloc() (vectors freed?); free the state and allocate it again\n",
-				    name);
-		trace_msix_resync_error(rs->pdev, fn, ret, *ctrl);
-		return ret;
+		return msix_resync_err(rs->pdev, fn, ret, 0,
+				       "interrupt mode changed since msix_resync_alloc() (vectors freed?); free the state and allocate it again\n");
 	}
 	if (rs->mode != MSIX_RESYNC_MODE_MSIX)
 		return 0;
 	ret = msix_resync_core_read_ctrl(rs, ctrl);
-	if (ret) {
-		dev_err_ratelimited(&rs->pdev->dev,
-				    "msix_resync: %s: config space reads all ones, device gone?\n",
-				    name);
-		trace_msix_resync_error(rs->pdev, fn, ret, *ctrl);
-	}
-	return ret;
+	if (ret)
+		return msix_resync_err(rs->pdev, fn, ret, *ctrl,
+				       "config space reads all ones, device gone?\n");
+	return 0;
 }
 
 /* Enable and Function Mask, the two bits a resync moves. */
@@ -192,18 +236,12 @@ static int msix_resync_set_ctrl(struct msix_resync *rs, int fn, u16 want,
 	*now = msix_resync_core_write_ctrl(rs, want);
 	if ((*now & MSIX_RESYNC_BITS) == (want & MSIX_RESYNC_BITS))
 		return 0;
-	if (PCI_POSSIBLE_ERROR(*now)) {
-		dev_err_ratelimited(&rs->pdev->dev,
-				    "msix_resync: %s: config space reads all ones, device gone?\n",
-				    msix_resync_fn_name[fn]);
-		trace_msix_resync_error(rs->pdev, fn, -ENODEV, *now);
-		return -ENODEV;
-	}
-	dev_err_ratelimited(&rs->pdev->dev,
-			    "msix_resync: %s: wrote MSI-X Message Control %#06x, reads %#06x: the hypervisor or device ignores Enable/Function Mask, a backdoor reset cannot be resynced\n",
-			    msix_resync_fn_name[fn], want, *now);
-	trace_msix_resync_error(rs->pdev, fn, -EIO, *now);
-	return -EIO;
+	if (PCI_POSSIBLE_ERROR(*now))
+		return msix_resync_err(rs->pdev, fn, -ENODEV, *now,
+				       "config space reads all ones, device gone?\n");
+	return msix_resync_err(rs->pdev, fn, -EIO, *now,
+			       "wrote MSI-X Message Control %#06x, reads %#06x: the hypervisor or device ignores Enable/Function Mask, a backdoor reset cannot be resynced\n",
+			       want, *now);
 }
 
 /**
@@ -251,7 +289,8 @@ int msix_resync_quiesce(struct msix_resync *rs)
 	int ret;
 
 	if (!rs)
-		return msix_resync_null(NULL, MSIX_RESYNC_FN_QUIESCE, "state");
+		return msix_resync_err(NULL, MSIX_RESYNC_FN_QUIESCE, -EINVAL, 0,
+				       "called with a NULL state\n");
 
 	ret = msix_resync_check(rs, MSIX_RESYNC_FN_QUIESCE, &ctrl);
 	if (ret || rs->mode != MSIX_RESYNC_MODE_MSIX)
@@ -305,7 +344,8 @@ int msix_resync_resume(struct msix_resync *rs)
 	int ret;
 
 	if (!rs)
-		return msix_resync_null(NULL, MSIX_RESYNC_FN_RESUME, "state");
+		return msix_resync_err(NULL, MSIX_RESYNC_FN_RESUME, -EINVAL, 0,
+				       "called with a NULL state\n");
 	if (rs->state != MSIX_RESYNC_QUIESCED)
 		return 0;
 
@@ -313,14 +353,10 @@ int msix_resync_resume(struct msix_resync *rs)
 	if (ret)
 		return ret;
 
-	if ((ctrl & MSIX_RESYNC_BITS) != PCI_MSIX_FLAGS_ENABLE) {
-		dev_err_ratelimited(&rs->pdev->dev,
-				    "msix_resync: resume: MSI-X not re-enabled (Message Control %#06x); call pci_restore_state() with saved state first\n",
-				    ctrl);
-		trace_msix_resync_error(rs->pdev, MSIX_RESYNC_FN_RESUME, -EIO,
-					ctrl);
-		return -EIO;
-	}
+	if ((ctrl & MSIX_RESYNC_BITS) != PCI_MSIX_FLAGS_ENABLE)
+		return msix_resync_err(rs->pdev, MSIX_RESYNC_FN_RESUME, -EIO, ctrl,
+				       "MSI-X not re-enabled (Message Control %#06x); call pci_restore_state() with saved state first\n",
+				       ctrl);
 	rs->state = MSIX_RESYNC_IDLE;
 	trace_msix_resync_resume(rs->pdev, ctrl);
 	return 0;
@@ -351,7 +387,8 @@ int msix_resync_cancel(struct msix_resync *rs)
 	int ret;
 
 	if (!rs)
-		return msix_resync_null(NULL, MSIX_RESYNC_FN_CANCEL, "state");
+		return msix_resync_err(NULL, MSIX_RESYNC_FN_CANCEL, -EINVAL, 0,
+				       "called with a NULL state\n");
 	if (rs->state != MSIX_RESYNC_QUIESCED)
 		return 0;
 
@@ -406,20 +443,19 @@ int msix_resync_after_reset(struct pci_dev *pdev)
 	int ret;
 
 	if (!pdev)
-		return msix_resync_null(NULL, MSIX_RESYNC_FN_AFTER_RESET, "pci_dev");
-	if (msix_resync_refused(pdev, MSIX_RESYNC_FN_AFTER_RESET))
-		return -EOPNOTSUPP;
+		return msix_resync_err(NULL, MSIX_RESYNC_FN_AFTER_RESET, -EINVAL, 0,
+				       "called with a NULL pci_dev\n");
+	ret = msix_resync_refused(pdev, MSIX_RESYNC_FN_AFTER_RESET);
+	if (ret)
+		return ret;
 	msix_resync_core_init(&rs, pdev);
 	ret = msix_resync_check(&rs, MSIX_RESYNC_FN_AFTER_RESET, &ctrl);
 	if (ret || rs.mode != MSIX_RESYNC_MODE_MSIX)
 		return ret;
-	if ((ctrl & MSIX_RESYNC_BITS) != PCI_MSIX_FLAGS_ENABLE) {
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: after_reset: MSI-X not enabled (Message Control %#06x); call pci_restore_state() first\n",
-				    ctrl);
-		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_AFTER_RESET, -EIO, ctrl);
-		return -EIO;
-	}
+	if ((ctrl & MSIX_RESYNC_BITS) != PCI_MSIX_FLAGS_ENABLE)
+		return msix_resync_err(pdev, MSIX_RESYNC_FN_AFTER_RESET, -EIO, ctrl,
+				       "MSI-X not enabled (Message Control %#06x); call pci_restore_state() first\n",
+				       ctrl);
 
 	ret = msix_resync_set_ctrl(&rs, MSIX_RESYNC_FN_AFTER_RESET,
 				   ctrl & ~PCI_MSIX_FLAGS_ENABLE, &now);
@@ -472,8 +508,9 @@ int msix_resync_reset(struct pci_dev *pdev,
 
 	might_sleep();
 	if (!pdev || !reset)
-		return msix_resync_null(pdev, MSIX_RESYNC_FN_RESET,
-					pdev ? "reset callback" : "pci_dev");
+		return msix_resync_err(pdev, MSIX_RESYNC_FN_RESET, -EINVAL, 0,
+				       "called with a NULL %s\n",
+				       pdev ? "reset callback" : "pci_dev");
 
 	rs = msix_resync_alloc(pdev, GFP_KERNEL);
 	if (IS_ERR(rs)) {
@@ -485,10 +522,8 @@ int msix_resync_reset(struct pci_dev *pdev,
 
 	rret = pci_save_state(pdev);
 	if (rret) {
-		dev_err_ratelimited(&pdev->dev,
-				    "msix_resync: reset: pci_save_state() failed (%d), not resetting\n",
-				    rret);
-		trace_msix_resync_error(pdev, MSIX_RESYNC_FN_RESET, rret, 0);
+		msix_resync_err(pdev, MSIX_RESYNC_FN_RESET, rret, 0,
+				"pci_save_state() failed (%d), not resetting\n", rret);
 		if (rs)
 			msix_resync_cancel(rs);
 		msix_resync_free(rs);

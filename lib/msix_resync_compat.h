@@ -32,6 +32,14 @@
 #endif
 
 /*
+ * For the tests: Linux 6.1 and later (read in 6.1, 6.12 and 7.2) emit
+ * printk's "console" trace event as a message is stored, in the caller's
+ * context; Linux 5.10 only when a console prints it, later or never.
+ */
+#define MSIX_RESYNC_CONSOLE_TRACE_AT_STORE \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0))
+
+/*
  * For the tests' observations only (the library reads neither): where the
  * MSI core keeps the MSI-X table's mapping and its cached Vector Control.
  * Linux 5.17 reworked struct msi_desc: before it, each descriptor holds the

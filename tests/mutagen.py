@@ -139,6 +139,19 @@ def statements(masked):
     return out
 
 
+def nth_line(lines, text, nth):
+    """The index of the nth (from 1) line of @lines that reads @text once
+    stripped, or None: how tests/mutants.txt, mutants-equivalent.txt and
+    ipr-mutants.txt name a line."""
+    hits = [i for i, l in enumerate(lines) if l.strip() == text]
+    return hits[nth - 1] if 0 < nth <= len(hits) else None
+
+
+def occurrence(lines, i):
+    """Which occurrence (from 1) of its stripped text line @i is."""
+    return sum(1 for l in lines[:i + 1] if l.strip() == lines[i].strip())
+
+
 def read_source(top, path):
     """A file of lib/ and its code_mask()."""
     with open(os.path.join(top, path)) as f:
@@ -310,10 +323,19 @@ def code_lines(top):
         text, masked = read_source(top, path)
         lines = text.split('\n')
         mlines = masked.split('\n')
-        head = False
+        head = define = macro = False
         for ln, l in enumerate(mlines, 1):
             s = l.strip()
             if not s:
+                continue
+            if macro or s.startswith('#'):
+                macro = s.endswith('\\')
+                out.append((path, ln, lines[ln - 1], 'preprocessor'))
+                continue
+            if define or s.startswith('static DEFINE_'):
+                define = not s.endswith(';')
+                out.append((path, ln, lines[ln - 1],
+                            'declaration (a DEFINE_*() macro, with the kernel\'s defaults)'))
                 continue
             if RET_TYPE.match(l) and not l.startswith((' ', '\t', '#')):
                 head = True
@@ -322,7 +344,7 @@ def code_lines(top):
                     head = False
                 out.append((path, ln, lines[ln - 1], 'function head'))
                 continue
-            if re.match(r'(const\s+)?(struct\s+\w+|u16|int|bool|char)[\s*]+\w+(, \w+)*;$', s):
+            if re.match(r'(const\s+)?(struct\s+\w+|u16|int|bool|char|va_list)[\s*]+\w+(, \w+)*;$', s):
                 why = 'declaration'
             elif re.match(r'struct \w+ \w+ = \{ \};$', s):
                 why = 'declaration, zero-initialised'

@@ -61,27 +61,41 @@ def load_named(top):
             path, nth, old, new, what = [x.strip() for x in line.split(' :: ')]
             with open(os.path.join(top, path)) as g:
                 lines = g.read().split('\n')
-            hits = [i for i, l in enumerate(lines) if l.strip() == old]
-            if len(hits) < int(nth):
-                raise ValueError('tests/mutants.txt: %s: line %r occurs %d times, want '
-                                 'occurrence %s' % (path, old, len(hits), nth))
-            i = hits[int(nth) - 1]
+            i = mutagen.nth_line(lines, old, int(nth))
+            if i is None:
+                raise ValueError('tests/mutants.txt: %s: no occurrence %s of line %r'
+                                 % (path, nth, old))
             indent = lines[i][:len(lines[i]) - len(lines[i].lstrip())]
             out.append(mutagen.Mutant(path, i + 1, i + 1, 'named', [indent + new], what))
     return out
 
 
 def load_equivalent(top):
-    """tests/mutants-equivalent.txt: file :: the line, stripped :: what
-    (mutagen's description) :: why it is equivalent."""
+    """tests/mutants-equivalent.txt: file :: which occurrence of the line
+    :: the line, stripped :: what (mutagen's description, or * for every
+    mutant of the line) :: why it is equivalent, or "not judged: why"
+    for a line no guest here can reach (decided before stage 0's object
+    code comparison). Keyed (file, line number, what); an entry whose
+    line is not in the file is an error."""
     out = {}
     with open(os.path.join(top, 'tests/mutants-equivalent.txt')) as f:
         for line in f:
             if not line.strip() or line.startswith('#'):
                 continue
-            path, src, what, why = [x.strip() for x in line.split(' :: ')]
-            out[(path, src, what)] = why
+            path, nth, src, what, why = [x.strip() for x in line.split(' :: ')]
+            with open(os.path.join(top, path)) as g:
+                i = mutagen.nth_line(g.read().split('\n'), src, int(nth))
+            if i is None:
+                raise ValueError('tests/mutants-equivalent.txt: %s: no occurrence %s of line %r'
+                                 % (path, nth, src))
+            out[(path, i + 1, what)] = why
     return out
+
+
+def listed(equiv, m):
+    """Why tests/mutants-equivalent.txt lists mutant @m ('' if it does not);
+    the mutant '*' stands for every mutant of its line."""
+    return equiv.get((m.path, m.first, m.what)) or equiv.get((m.path, m.first, '*'), '')
 
 
 def sh(cmd, **kw):
@@ -574,6 +588,8 @@ def main():
             err = [l for l in (p.stdout + p.stderr).splitlines() if 'error:' in l]
             verdict[m.id] = 'NOT JUDGED (does not compile: %s)' % (
                 err[0].split('error:', 1)[1].strip()[:80] if err else 'make failed')
+        elif listed(equiv, m).startswith('not judged'):
+            verdict[m.id] = 'NOT JUDGED (%s)' % listed(equiv, m)[len('not judged: '):]
         elif b.signature() == orig:
             verdict[m.id] = 'EQUIVALENT (same object code as the original)'
         else:
@@ -605,10 +621,8 @@ def main():
     for m in muts:
         if m.id in verdict:
             continue
-        src = open(os.path.join(top, m.path)).read().split('\n')[m.first - 1].strip()
-        key = (m.path, src, m.what)
-        if key in equiv:
-            verdict[m.id] = 'EQUIVALENT (%s)' % equiv[key]
+        if listed(equiv, m):
+            verdict[m.id] = 'EQUIVALENT (%s)' % listed(equiv, m)
             continue
         if os.environ.get('MUTATE_SLOW', '1') == '0':
             continue

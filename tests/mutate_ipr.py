@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kunit_results import bad_lines, leaves  # noqa: E402
+from mutagen import nth_line  # noqa: E402
 
 
 def parse(spec):
@@ -54,12 +55,11 @@ def apply_one(tree, spec):
     except OSError as e:
         print('%s: %s' % (NOT_APPLIED, e), file=sys.stderr)
         sys.exit(NOT_APPLIED_RC)
-    hits = [i for i, l in enumerate(lines) if l.strip() == old]
-    if len(hits) < nth:
-        print('%s: %s: line %r occurs %d times, want occurrence %d'
-              % (NOT_APPLIED, path, old, len(hits), nth), file=sys.stderr)
+    i = nth_line(lines, old, nth)
+    if i is None:
+        print('%s: %s: no occurrence %d of line %r' % (NOT_APPLIED, path, nth, old),
+              file=sys.stderr)
         sys.exit(NOT_APPLIED_RC)
-    i = hits[nth - 1]
     lines[i] = lines[i][:len(lines[i]) - len(lines[i].lstrip())] + new
     # a new file: the tree may hard-link pristine sources
     with open(full + '.mutant', 'w') as f:
