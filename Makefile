@@ -30,7 +30,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install install-dev consumer help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix vfio-core deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -78,7 +78,7 @@ kunit: deps ## Build KUnit debug guest kernels from Debian's 6.1, 6.12 and 7.2 s
 stress: deps ## 1000 reset cycles on a 4-vCPU debug kernel (lockdep, KASAN) while the irq core moves vectors, CPUs go offline and online (managed vectors shut down) and an irq is toggled, 6.1 and 6.12
 	@scripts/check.sh stress
 
-mutate: deps ## Mutation testing: each mutant of lib/ (tests/mutants.txt) must fail e2e or the KUnit model
+mutate: deps ## Mutation testing: every mutant tests/mutagen.py generates from lib/ (and tests/mutants.txt) must fail the KUnit suites, kmemleak or e2e; with lib/'s coverage
 	@scripts/mutate.sh
 
 mutate-ipr: deps ## Mutation testing of the ipr series: each mutant (tests/ipr-mutants.txt) must fail ipr's KUnit suite on 6.12
@@ -95,6 +95,9 @@ vfio-repro: deps ## Nested VFIO: seed failure and cure, R1/R2 resets x H1/H0 hos
 
 vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.12, 6.1 x resets R1, R2, R3 (real), host H1; about 55 min
 	@scripts/check.sh vfio-matrix
+
+vfio-core: deps ## Nested VFIO, L2 with the PCI core's MSI-X restore fixed (tests/vfio/l2-core-msix-enable-edge.patch): R2 x H1, every phase; about 10 min
+	@scripts/check.sh vfio-core
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
 	@scripts/bench.sh

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # msix-resync's test runner:
-#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|all
+#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|vfio-core|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +35,8 @@ declare -A MIN=(
 	# also runs S, T, I, F: make check's 3 cells (R2 x H1 with all seven)
 	# / the matrix's 18
 	[vfio]=59 [vfio-matrix]=288
+	# the core-fixed L2's cell, with all seven phases (make vfio-core)
+	[vfio-core]=27
 	[kunit]=5 [ipr-kunit]=13 [kunit-insmod]=3
 	# the stress case: the boot-time KUnit run (no kmemleak report, no
 	# module run), the insmod run (its end, kmemleak), make stress (also
@@ -610,9 +612,10 @@ do_vfio() {	# do_vfio check|all: the nested VFIO reproduction
 	echo "$res" > "$OUT/vfio/report-$1.txt"
 	local layer=vfio
 	[ "$1" = matrix ] && layer=vfio-matrix
+	[ "$1" = core ] && layer=vfio-core
 	tally "$res" "$layer" "$1" $rc
 	# The matrix; with "all" also each lost phase's witness lines.
-	if [ "$1" = all ] || [ "$1" = matrix ]; then
+	if [ "$1" = all ] || [ "$1" = matrix ] || [ "$1" = core ]; then
 		echo "$res" | grep -vE '^(PASS|FAIL) |^[0-9]+ passed'
 	else
 		echo "$res" | sed -n '/^L2 kernel:/,/^$/p'
@@ -636,6 +639,7 @@ deb) do_deb ;;
 vfio) do_vfio check ;;
 vfio-all) do_vfio all ;;
 vfio-matrix) do_vfio matrix ;;
+vfio-core) do_vfio core ;;
 all)
 	counted harness do_selftest
 	step "builds against Debian's headers"

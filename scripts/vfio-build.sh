@@ -6,7 +6,11 @@
 #   vfio-build.sh l2 SERIES -> the L2 guest kernel (bzImage): tinyconfig +
 #                              tests/vfio/l2.config from Debian's
 #                              linux-source-SERIES, msix-resync and
-#                              tests/vfio/msix_resync_vfio.c built in
+#                              tests/vfio/msix_resync_vfio.c built in;
+#                              SERIES+core: the same with the PCI core's
+#                              MSI-X restore fixed
+#                              (tests/vfio/l2-core-msix-enable-edge.patch,
+#                              release suffix -core)
 #   vfio-build.sh h0|h0l    -> a host module: vfio-pci-core.ko rebuilt out
 #                              of tree from Debian's 6.12 source against
 #                              Debian's 6.12 generic headers; "H0" (the
@@ -23,15 +27,31 @@ export CCACHE_DIR=$MSIX_RESYNC_CACHE/ccache
 
 case $what in
 l2)
-	series=${2:?usage: vfio-build.sh l2 SERIES}
+	series=${2:?usage: vfio-build.sh l2 SERIES[+core]}
+	variant=
+	case $series in *+core) series=${series%+core} variant=-core ;; esac
 	pristine=$("$TOP/scripts/fetch-debian.sh" tree "$series")
-	wt=$base/l2-$series/linux
-	out=$base/l2-$series/build
+	wt=$base/l2-$series$variant/linux
+	out=$base/l2-$series$variant/build
 	if [ ! -e "$wt/.done" ]; then
 		step "linking a work tree of linux-source-$series for the L2 kernel"
 		rm -rf "$wt" && mkdir -p "$(dirname "$wt")"
 		cp -al "$pristine" "$wt"
 		touch "$wt/.done"
+	fi
+	if [ -n "$variant" ]; then
+		# patched beside the tree, then copied in only if it differs
+		# (rsync -c: a new file, no hard link written through; no rebuild
+		# when the patch did not change)
+		msi=drivers/pci/msi/msi.c
+		tmp=$(mktemp -d)
+		mkdir -p "$tmp/${msi%/*}"
+		cp "$pristine/$msi" "$tmp/$msi"
+		patch -d "$tmp" -p1 -F0 -s --no-backup-if-mismatch \
+			< "$TOP/tests/vfio/l2-core-msix-enable-edge.patch" ||
+			die "tests/vfio/l2-core-msix-enable-edge.patch does not apply to linux-source-$series"
+		rsync -c "$tmp/$msi" "$wt/$msi"
+		rm -rf "$tmp"
 	fi
 	# The library in tree, as a guest-kernel builder puts it, and the
 	# test code beside it (new files: no hard link is written through).
@@ -52,9 +72,9 @@ l2)
 		done < "$TOP/tests/vfio/l2.config"
 		cp "$TOP/tests/vfio/l2.config" "$out/.l2.config"
 	fi
-	step "building the L2 kernel from linux-source-$series (ccache; about 3 min cold)"
+	step "building the L2 kernel from linux-source-$series$variant (ccache; about 3 min cold)"
 	log=$out/build.log
-	if ! make -C "$wt" O="$out" -j"$(nproc)" CC="ccache gcc" \
+	if ! make -C "$wt" O="$out" -j"$(nproc)" CC="ccache gcc" LOCALVERSION="$variant" \
 		CONFIG_MSIX_RESYNC_VFIO_TEST=y bzImage >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		die "L2 kernel build failed; log: $log"

@@ -16,6 +16,11 @@
 #             H1 (VFIO_MATRIX_H0=1 adds R1, R2 with H0 on 6.12: H0 is a
 #             6.12 module); L2 from 6.12. VFIO_MATRIX_QEMU and
 #             VFIO_MATRIX_L1 narrow it.
+#     core    the cells VFIO_CORE_CELLS (6.12+core-R2-H1 unless it names
+#             others) on an L2 kernel whose PCI core restores MSI-X with an
+#             Enable edge (tests/vfio/l2-core-msix-enable-edge.patch), with
+#             the phases A,B,N,S,T,I,F (VFIO_AFTER_PHASES); the stock
+#             driver sequences (A, N, I) are expected to repair there.
 #     after   one boot that also runs the phases of a reset learnt of only
 #             afterwards (A,B,N,S,T,I,F: Documentation/vfio.rst): the cell
 #             VFIO_AFTER_CELL, 6.12-R2-H1 unless it names another (as the
@@ -46,12 +51,18 @@ matrix)
 		done
 	done
 	;;
+core)
+	# the PCI core's MSI-X restore fixed in L2, with every phase
+	cells=${VFIO_CORE_CELLS:-6.12+core-R2-H1}
+	phases=${VFIO_AFTER_PHASES:-A,B,N,S,T,I,F}
+	dir=$OUT/vfio/core
+	;;
 after)
 	cells=${VFIO_AFTER_CELL:-6.12-R2-H1}
 	phases=${VFIO_AFTER_PHASES:-A,B,N,S,T,I,F}
 	dir=$OUT/vfio/after
 	;;
-*) die "usage: vfio-repro.sh [all|check|matrix|after]" ;;
+*) die "usage: vfio-repro.sh [all|check|matrix|after|core]" ;;
 esac
 
 # Each cell's directory goes before its run: nothing of an earlier run can

@@ -7,7 +7,8 @@
 # vfio-pci to its own QEMU, L2's hypervisor: a root shared read-only over
 # 9p that L1 chroots into -- this machine's / (QEMU 7.2), or the Debian
 # chroot of VFIO_QEMU (trixie: QEMU 10.0, sid: 11.1, bullseye: 5.2). L2 is
-# the kernel of "vfio-build.sh l2 SERIES" (tests/vfio/l2-init.sh) and runs
+# the kernel of "vfio-build.sh l2 L2SERIES" (tests/vfio/l2-init.sh; a
+# SERIES, or SERIES+core for the PCI core's MSI-X restore fixed) and runs
 # the phases PHASES (A,B,N by default; A,B,N,S,T,I,F adds the resets learnt
 # of only afterwards, Documentation/vfio.rst) with the reset kind RESET
 # played by L1: R1/R2 on the nvme (its table zeroed, R2 also Enable), R3 a
