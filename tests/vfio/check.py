@@ -791,6 +791,16 @@ def empty(lines):
     return []
 
 
+def drop_after(marker, rx):
+    """Delete the first line that matches @rx after the first that
+    matches @marker."""
+    def edit(lines):
+        i = next(i for i, s in enumerate(lines) if re.search(marker, s))
+        j = next(j for j in range(i + 1, len(lines)) if re.search(rx, lines[j]))
+        return lines[:j] + lines[j + 1:]
+    return edit
+
+
 def bad_args(path):
     """vfio-run.sh with a wrong argument, over the old cell's directory."""
     env = dict(os.environ, MSIX_RESYNC_CACHE=os.path.join(os.path.dirname(path), 'cache'))
@@ -800,7 +810,7 @@ def bad_args(path):
                    stderr=subprocess.DEVNULL, timeout=60, check=False)
 
 
-R2, R1H0, R3 = '6.12-R2-H1', '6.12-R1-H0', '6.12-R3-H1'
+R2, R1H0, R3, CORE = '6.12-R2-H1', '6.12-R1-H0', '6.12-R3-H1', '6.12+core-R2-H1'
 MARK = r'vfio_pci_write_config.*@0xc, 0x%s, len=0x1'
 
 
@@ -823,6 +833,15 @@ def asks(phases, cell=R2):
 # edits: (file, edit)..., and optionally the cell's name, the exit status
 # its caller saw, something to run on it)
 DOCTORED = [
+    # issue 26: the L2 kernel with the PCI core's MSI-X restore fixed
+    ('a core cell whose L2 is the stock kernel (no -core release)', CORE,
+     ['ran what its name asks for'],
+     [('l2', sub(r'6\.12\.118-core', '6.12.118'))]),
+    ('a core cell whose A restore showed QEMU no Enable edge (vfio_msix_disable and '
+     'vfio_msix_enable after A\'s restore deleted)', CORE,
+     ['A: QEMU did vfio_msix_disable and then vfio_msix_enable after the restore'],
+     [('trace', drop_after(MARK % '12', r'vfio_msix_disable')),
+      ('trace', drop_after(MARK % '12', r'vfio_msix_enable'))]),
     # issue 25, 2: phase B's reset is verified as A's and N's
     ('B\'s bus reset failed: vfio_tool reset exited 1', R3, ['the reset was played'],
      [('l1', sub(r'(L1-RESET B rc=)0 .*', r'\g<1>1 ')),
