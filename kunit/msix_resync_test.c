@@ -458,6 +458,7 @@ static struct msix_resync *model_state(struct kunit *test, struct model *m)
 	struct msix_resync *rs;
 
 	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	pdev->dev.init_name = "msix_resync_model";	/* its log lines' prefix */
 	pdev->msix_enabled = 1;
 	pdev->msix_cap = MODEL_CAP;
 	rs = kunit_kzalloc(test, sizeof(*rs), GFP_KERNEL);
@@ -556,13 +557,11 @@ static void watch_error(void *data, struct pci_dev *pdev, int fn, int err,
 		  err, ctrl);
 }
 
-/* Only the library's lines: the part from "msix_resync: " on. */
+/* Only the library's lines, each whole (a device's name first). */
 static void watch_console(void *data, const char *text, size_t len)
 {
-	const char *p = strnstr(text, "msix_resync: ", len);
-
-	if (p)
-		watch_add(watch.log, "%.*s|", (int)(text + len - p), p);
+	if (strnstr(text, "msix_resync: ", len))
+		watch_add(watch.log, "%.*s|", (int)len, text);
 }
 
 static void watch_find_console(struct tracepoint *tp, void *priv)
@@ -1018,7 +1017,7 @@ static void model_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->gone_writes, 0);
 	m->gone = false;
 	watch_expect(test, "error quiesce -19 0xffff;",
-		     "msix_resync: quiesce: config space reads all ones, device gone?");
+		     " msix_resync_model: msix_resync: quiesce: config space reads all ones, device gone?|");
 
 	/* MSI-X turned off underneath (vectors freed): -ESTALE, no write. */
 	writes = m->ctrl_writes;
@@ -1368,6 +1367,7 @@ static void model_watch_test(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, watch.on);
 	KUNIT_EXPECT_EQ(test, msix_resync_resume(NULL), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, watch.events, "error resume -22 0x0000;");
+	/* no device: no device's name before it */
 	KUNIT_EXPECT_STREQ(test, watch.log,
 			   "msix_resync: resume: called with a NULL state|");
 	watch_clear();
