@@ -565,7 +565,7 @@ class Checker:
         # and must be repaired all the same; for R3 its Command and BAR0
         # too, which I does not restore). A, N and I always do: their
         # verdict is what the reset did to a working device.
-        after_lost = {p: p != 'B' and bool(like_in(c, p) and i and got[ph[i - 1]] == 'lost')
+        after_lost = {p: p != 'B' and bool(LIKE[p] and i and got[ph[i - 1]] == 'lost')
                       for i, p in enumerate(ph)}
         found = {p: p != 'B' and not after_lost[p] for p in ph}
         played = [c.reset_view(p, found[p]) for p in ph]
