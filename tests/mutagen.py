@@ -147,11 +147,6 @@ def nth_line(lines, text, nth):
     return hits[nth - 1] if 0 < nth <= len(hits) else None
 
 
-def occurrence(lines, i):
-    """Which occurrence (from 1) of its stripped text line @i is."""
-    return sum(1 for l in lines[:i + 1] if l.strip() == lines[i].strip())
-
-
 def read_source(top, path):
     """A file of lib/ and its code_mask()."""
     with open(os.path.join(top, path)) as f:

@@ -74,8 +74,8 @@ def load_equivalent(top):
     """tests/mutants-equivalent.txt: file :: which occurrence of the line
     :: the line, stripped :: what (mutagen's description, or * for every
     mutant of the line) :: why it is equivalent, or "not judged: why"
-    for a line no guest here can reach (decided before stage 0's object
-    code comparison). Keyed (file, line number, what); an entry whose
+    for a line no guest here can reach (decided before stage 0 builds
+    it). Keyed (file, line number, what); an entry whose
     line is not in the file is an error."""
     out = {}
     with open(os.path.join(top, 'tests/mutants-equivalent.txt')) as f:
@@ -582,14 +582,16 @@ def main():
     verdict = {}
     print('stage 0: building %d mutants' % len(muts), flush=True)
     for m in muts:
+        why = listed(equiv, m)
+        if why.startswith('not judged: '):
+            verdict[m.id] = 'NOT JUDGED (%s)' % why[len('not judged: '):]
+            continue
         b.mutate(m)
         p = b.make()
         if p.returncode:
             err = [l for l in (p.stdout + p.stderr).splitlines() if 'error:' in l]
             verdict[m.id] = 'NOT JUDGED (does not compile: %s)' % (
                 err[0].split('error:', 1)[1].strip()[:80] if err else 'make failed')
-        elif listed(equiv, m).startswith('not judged'):
-            verdict[m.id] = 'NOT JUDGED (%s)' % listed(equiv, m)[len('not judged: '):]
         elif b.signature() == orig:
             verdict[m.id] = 'EQUIVALENT (same object code as the original)'
         else:
@@ -621,8 +623,9 @@ def main():
     for m in muts:
         if m.id in verdict:
             continue
-        if listed(equiv, m):
-            verdict[m.id] = 'EQUIVALENT (%s)' % listed(equiv, m)
+        why = listed(equiv, m)
+        if why:
+            verdict[m.id] = 'EQUIVALENT (%s)' % why
             continue
         if os.environ.get('MUTATE_SLOW', '1') == '0':
             continue
