@@ -93,7 +93,7 @@ ipr: deps ## The ipr series for 6.1, 6.12 and 7.2: git am + quilt on pristine so
 vfio-repro: deps ## Nested VFIO: seed failure and cure, R1/R2 resets x H1/H0 hosts, L2 6.12 and 6.1
 	@scripts/check.sh vfio-all
 
-vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.12, 6.1 x resets R1, R2, R3 (real), host H1; about 55 min
+vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.12, 6.1 x resets R1, R2, R3 (real), host H1 x L2 stock and PCI-core-fixed, all seven phases; about 2 hours
 	@scripts/check.sh vfio-matrix
 
 vfio-core: deps ## Nested VFIO, L2 with the PCI core's MSI-X restore fixed (tests/vfio/l2-core-msix-enable-edge.patch): R2 x H1, every phase; about 10 min

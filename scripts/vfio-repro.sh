@@ -14,8 +14,10 @@
 #     matrix  L2's hypervisor QEMU 7.2 (bookworm), 10.0 (trixie) and 11.1
 #             (sid) x L1 host kernels 6.12 and 6.1 x R1, R2, R3 with host
 #             H1 (VFIO_MATRIX_H0=1 adds R1, R2 with H0 on 6.12: H0 is a
-#             6.12 module); L2 from 6.12. VFIO_MATRIX_QEMU and
-#             VFIO_MATRIX_L1 narrow it.
+#             6.12 module) x L2 from 6.12 and 6.12+core (the PCI core
+#             fixed, as "core" below), each boot with the phases
+#             A,B,N,S,T,I,F (VFIO_AFTER_PHASES). VFIO_MATRIX_QEMU,
+#             VFIO_MATRIX_L1 and VFIO_MATRIX_L2 narrow it.
 #     core    the cells VFIO_CORE_CELLS (6.12+core-R2-H1 unless it names
 #             others) on an L2 kernel whose PCI core restores MSI-X with an
 #             Enable edge (tests/vfio/l2-core-msix-enable-edge.patch), with
@@ -39,11 +41,15 @@ case $what in
 all) cells="6.12-R1-H1 6.12-R1-H0 6.12-R2-H1 6.12-R2-H0 6.12-R1-H0L 6.12-R3-H1 6.1-R1-H1 6.1-R1-H0 6.1-R2-H1 6.1-R2-H0" ;;
 check) cells="6.12-R2-H1 6.12-R1-H0 6.12-R3-H1" ;;
 matrix)
+	# every phase, on the stock L2 and on the one with the PCI core fixed
 	cells=
+	phases=${VFIO_AFTER_PHASES:-A,B,N,S,T,I,F}
 	for q in ${VFIO_MATRIX_QEMU:-bookworm trixie sid}; do
 		for h in ${VFIO_MATRIX_L1:-6.12 6.1}; do
 			for r in R1 R2 R3; do
-				cells="$cells q$q-h$h-6.12-$r-H1"
+				for l2 in ${VFIO_MATRIX_L2:-6.12 6.12+core}; do
+					cells="$cells q$q-h$h-$l2-$r-H1"
+				done
 			done
 			# H0 is a rebuilt 6.12 vfio-pci-core (VFIO_MATRIX_H0=1)
 			[ "$h" = 6.12 ] && [ -n "${VFIO_MATRIX_H0:-}" ] &&

@@ -719,15 +719,15 @@ def main(argv):
     if len({(c.qemu, c.l1_release()) for c, _ in ck.cells}) > 1:
         print('\nThe matrix (L2 from linux-source-%s):' % '/'.join(
             sorted({c.series for c, _ in ck.cells})))
-        print('| L2\'s QEMU | L1 host kernel | reset x host | A: stock | '
+        print('| L2\'s QEMU | L1 host kernel | L2 | reset x host | A: stock | '
               'B: msix-resync | N: control |' + heads)
-        print('|---|---|---|---|---|---|' + '---|' * len(more))
+        print('|---|---|---|---|---|---|---|' + '---|' * len(more))
         for c, got in sorted(ck.cells, key=lambda x: (
                 [int(n) for n in re.findall(r'\d+', x[0].qemu)], x[0].l1_release(),
-                x[0].reset, x[0].host)):
-            print('| %s | %s | %s x %s | %s | %s | %s |' % (
-                c.qemu, c.l1_release(), c.reset, c.host, got['A'], got['B'], got['N']) +
-                  cols(got))
+                x[0].reset, x[0].host, x[0].core)):
+            print('| %s | %s | %s | %s x %s | %s | %s | %s |' % (
+                c.qemu, c.l1_release(), c.l2_release(), c.reset, c.host,
+                got['A'], got['B'], got['N']) + cols(got))
     for series in sorted({c.series for c, _ in ck.cells if c.default and not c.core}):
         print('\nL2 kernel: Debian linux-source-%s; L1 host: Debian 6.12 '
               '(H1 as shipped, H0 the seed\'s host, H0L without the 3.18 '
