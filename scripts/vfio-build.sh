@@ -57,7 +57,8 @@ l2)
 	# test code beside it (new files: no hard link is written through).
 	"$TOP/scripts/intree.sh" "$wt"
 	mkdir -p "$wt/drivers/pci/msix_resync/tests/vfio"
-	rsync -c "$TOP"/tests/vfio/msix_resync_{vfio,vbench}.c "$wt/drivers/pci/msix_resync/tests/vfio/"
+	rsync -c "$TOP"/tests/vfio/{msix_resync_vfio.c,msix_resync_vbench.c,amdgpu_restore_msix.h} \
+		"$wt/drivers/pci/msix_resync/tests/vfio/"
 	mkdir -p "$out"
 	if ! cmp -s "$TOP/tests/vfio/l2.config" "$out/.l2.config"; then
 		step "configuring the L2 kernel (tinyconfig + tests/vfio/l2.config)"

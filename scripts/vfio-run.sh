@@ -27,7 +27,8 @@
 # tests/vfio/ivshmem_server.py), and L2 runs the benchmark's cycles
 # (tests/vfio/msix_resync_vbench.c) instead of the phases, e.g.
 # VFIO_BENCH="1,16,64 resync,stock 3 64"; L1 counts the host's work per
-# cycle (L1-HOSTWORK lines).
+# cycle (L1-HOSTWORK lines). VFIO_WINDOW=1 adds the safety witness to each
+# cycle (make vfio-safety: msix_resync_vbench.c's "window").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -66,7 +67,7 @@ if [ -n "${VFIO_BENCH:-}" ]; then
 	[ "${#bench[@]}" -eq 4 ] || die "VFIO_BENCH: COUNTS METHODS RUNS VECTORS, not '$VFIO_BENCH'"
 	[ "$reset" != R3 ] || die "the benchmark plays R1 or R2 on the ivshmem"
 	dev=ivshmem
-	benchargs="msixr.counts=${bench[0]} msixr.methods=${bench[1]} msixr.runs=${bench[2]}"
+	benchargs="msixr.counts=${bench[0]} msixr.methods=${bench[1]} msixr.runs=${bench[2]} msixr.window=${VFIO_WINDOW:-0}"
 fi
 case $host in H0|H0L|H1) ;; *) die "host $host: H1, H0 or H0L" ;; esac
 # PHASES: distinct phases of msix_resync_vfio.c, in the order to run them

@@ -23,10 +23,16 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from kunit_results import bad_lines  # noqa: E402  (the guest-log verdict of every layer)
 
-METHODS = ['resync', 'descend', 'realloc', 'perirq', 'stock']
+METHODS = ['resync', 'descend', 'realloc', 'perirq', 'stock', 'after', 'amdgpu', 'core']
 LABELS = {'resync': 'msix-resync', 'descend': 'resync, unmask n-1..0',
           'realloc': 'free+realloc', 'perirq': 'per-irq free/request',
-          'stock': 'stock save+restore'}
+          'stock': 'stock save+restore', 'after': 'restore+after_reset',
+          'amdgpu': 'restore+amdgpu toggle', 'core': 'PCI core fixed'}
+# the methods that repair with nothing but Message Control writes, judged
+# against the host's physical minimum (one VFIO_DEVICE_SET_IRQS that gives
+# the host n vectors)
+TOGGLES = ['resync', 'after', 'amdgpu', 'core', 'descend']
+L2REL = re.compile(r'L2-START (\S+)')
 # (target, QEMU major) -> why it is missed; any other miss fails the run.
 # The reasons are measurements (Documentation/benchmark.rst, "Under VFIO").
 _TIME = ('under VFIO both methods wait for QEMU to re-enable the host\'s MSI-X '
@@ -65,6 +71,7 @@ def parse(rundir, problems):
     work = {(m.group(1), int(m.group(2)), int(m.group(3))): m for m in WORK.finditer(l1)}
     resets = {(m.group(1), int(m.group(2)), int(m.group(3))): m.group(4)
               for m in RESET.finditer(l1)}
+    core = bool(re.search(r'L2-START \S+-core\b', l2))
     for name, log in (('L1', l1), ('L2', l2)):
         for line in bad_lines(log.splitlines())[:5]:
             problems.append('%s: %s\'s log: %s' % (rundir, name, line.strip()))
@@ -108,7 +115,9 @@ def parse(rundir, problems):
         elif int(w.group(7)):
             problems.append('%s: cycle %s:%d:%d: the host trace dropped %s events'
                             % ((rundir,) + cur + (w.group(7),)))
-        cells.setdefault(cur[:2], []).append({
+        # the stock restore on the L2 whose PCI core is fixed: candidate (c)
+        key = ('core', cur[1]) if core and cur[0] == 'stock' else cur[:2]
+        cells.setdefault(key, []).append({
             'post': int(b.group(3)), 'pre': int(b.group(4)),
             'got': int(b.group(5)), 'n': int(b.group(6)), 'ret': int(b.group(7)),
             'set_irqs': int(w.group(4)) if w else None,
@@ -134,8 +143,16 @@ def main():
     problems, lines, verdicts, dat = [], [], [], []
     qemus = []	# one per block of bench-vfio.dat, in order
     p = lines.append
+    # the boots of one QEMU (the stock L2's, the core-fixed L2's) together
+    groups = {}
     for rundir in rundirs:
         qemu, cells = parse(rundir, problems)
+        g = groups.setdefault(qemu, ([], {}))
+        g[0].append(rundir)
+        for k, runs in cells.items():
+            g[1].setdefault(k, []).extend(runs)
+    for qemu, (dirs, cells) in groups.items():
+        rundir = ' + '.join(dirs)
         major = qemu.split('.')[0]
         ns = sorted({n for (_, n) in cells})
         methods = [m for m in METHODS if any((m, n) in cells for n in ns)]
@@ -248,6 +265,20 @@ def main():
                         val('descend', n, 'on'), val('resync', n, 'on')))
                 else:
                     p('  %5d  descend delivered %d/%d' % (n, worst('descend', n), n))
+        for m in ('after', 'amdgpu', 'core'):
+            if m in methods:
+                target('%s repairs: every vector delivers after every cycle' % LABELS[m],
+                       all(repaired(m, n) for n in ns),
+                       ', '.join('n=%d: %d/%d' % (n, worst(m, n), n) for n in ns))
+        # the host's physical minimum: one SET_IRQS giving it n vectors
+        # (and one taking them away); what each toggle costs beyond it
+        p('  host work against the physical minimum (1 SET_IRQS and n host vectors to '
+          'program n; +1 SET_IRQS to tear down): SET_IRQS / host vectors')
+        for m in [m for m in TOGGLES if m in methods]:
+            at_min = all(val(m, n, 'on') == n and val(m, n, 'set_irqs') <= 2 for n in ns)
+            p('    %-22s %s -> %s' % (LABELS[m], ', '.join(
+                'n=%d: %s/%s' % (n, val(m, n, 'set_irqs'), val(m, n, 'on')) for n in ns),
+                'at the minimum' if at_min else 'above it'))
         if 'stock' in methods:
             # else the reset did not do what the benchmark is about
             target('the reset shows the failure: the stock restore loses every vector',
@@ -268,7 +299,7 @@ def main():
           "set multiplot layout %d,2" % max(len(qemus), 1),
           "set logscale xy", "set key left top", "set xlabel 'MSI-X vectors (n)'",
           "set termoption noenhanced",
-          'names = "msix-resync descend free+realloc per-irq stock"']
+          'names = "%s"' % ' '.join(LABELS[m].replace(' ', '_') for m in METHODS)]
     for g, q in enumerate(qemus):
         gp += ["set ylabel 'ms, reset until every vector delivered'",
                "set title 'QEMU %s: time in L2 (lost: not drawn)'" % q,

@@ -34,7 +34,7 @@ host=$(arg host)
 out=$(arg out)
 dev=$(arg dev)
 bench=
-[ "$dev" = ivshmem ] && bench="msixr.counts=$(arg counts) msixr.methods=$(arg methods) msixr.runs=$(arg runs)"
+[ "$dev" = ivshmem ] && bench="msixr.counts=$(arg counts) msixr.methods=$(arg methods) msixr.runs=$(arg runs) msixr.window=$(arg window)"
 echo "L1-START $(uname -r) reset=$reset host=$host dev=$dev"
 fail() { echo "L1-FAILED $*"; poweroff -f; }
 

@@ -14,7 +14,9 @@
 # benchmark's cycles (tests/vfio/msix_resync_vbench.c) for each vector
 # count of msixr.counts, run of msixr.runs and method of msixr.methods:
 # "begin C" (L1 starts counting the host's work), save, "ready C" (L1
-# resets), restore (timed until every vector delivered), "done C".
+# resets), with msixr.window=1 the safety witness (every vector raised
+# while the device is as the reset left it), restore (timed until every
+# vector delivered), "done C".
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -100,6 +102,10 @@ if [ "$dev" = ivshmem ]; then
 				say "ready $c"
 				hear go
 				echo "L2-CYCLE $c"
+				# the safety witness (make vfio-safety), before the restore
+				if [ "$(arg window)" = 1 ]; then
+					echo window > $bctl || echo "L2-CTL-FAILED window $c"
+				fi
 				echo restore > $bctl || echo "L2-CTL-FAILED restore $c"
 				say "done $c"
 				hear ok

@@ -28,10 +28,25 @@
  *		 before the quiesce every vector is masked through the irq
  *		 core (IRQ_DISABLE_UNLAZY, disable_irq()), so the restore
  *		 writes them masked; after the resume they are unmasked
- *		 highest first (enable_irq()): QEMU < 8.1 then sizes the
+ *		 highest first (enable_irq()): QEMU < 8.2 then sizes the
  *		 host's vectors once instead of once per vector
+ *	after    msix_resync_after_reset() (nothing before the reset)
+ *	amdgpu   amdgpu's raw Enable toggle (amdgpu_restore_msix.h)
+ *	unsafe   a deliberately unsafe quiesce, the safety witness's
+ *		 mutant: msix_resync_quiesce()'s one write without its
+ *		 Enable clear (Function Mask set, Enable left set, by a raw
+ *		 config write), then the stock restore
  *	then every vector is raised once, and the clock stops when the
  *	last one arrived (or after 2 s, when not all did)
+ *
+ *   echo window > .../ctl   (between the reset and the restore, when
+ *			      L2's command line has msixr.window=1)
+ *	the safety witness: a canary written to guest-physical address 0,
+ *	every vector raised once, 100 ms, the canary read back. A device
+ *	that signals through a table the reset zeroed writes its zero
+ *	message to address 0: "WINDOW method=M n=N canary=0x... wrote=1"
+ *	(wrote=0: nothing reached address 0; delivered=D: vectors that
+ *	arrived meanwhile).
  *
  * Each restore logs "BENCH method=M n=N post_us=T pre_us=Q delivered=D/N"
  * (pre_us: the save step, quiesce included). Around each cycle it writes
@@ -48,6 +63,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
+#include <linux/io.h>
 #include <linux/irq.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -58,14 +74,24 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "amdgpu_restore_msix.h"
+
 #define IVSHMEM_DEVICE		0x1110	/* PCI_VENDOR_ID_REDHAT_QUMRANET */
 #define IVSHMEM_IVPOSITION	0x08	/* BAR0: this peer's ID */
 #define IVSHMEM_DOORBELL	0x0c	/* BAR0: peer ID << 16 | vector */
 #define VB_MAX_VEC		256	/* the Doorbell's vector field is 8 bits */
 #define VB_WAIT_MS		2000
+#define VB_CANARY		0x5afe5afeU
 
-enum vb_method { VB_RESYNC, VB_REALLOC, VB_PERIRQ, VB_STOCK, VB_DESCEND, VB_NONE };
-static const char * const vb_names[] = { "resync", "realloc", "perirq", "stock", "descend" };
+enum vb_method {
+	VB_RESYNC, VB_REALLOC, VB_PERIRQ, VB_STOCK, VB_DESCEND, VB_AFTER,
+	VB_AMDGPU, VB_UNSAFE, VB_NONE
+};
+
+static const char * const vb_names[] = {
+	"resync", "realloc", "perirq", "stock", "descend", "after", "amdgpu",
+	"unsafe"
+};
 
 static DEFINE_MUTEX(vb_lock);
 static struct dentry *vb_dir;
@@ -225,6 +251,13 @@ static int vb_save(enum vb_method m)
 	t0 = ktime_get();
 	if (m == VB_DESCEND)
 		vb_mask_all();
+	if (m == VB_UNSAFE) {
+		u16 ctrl;
+
+		pci_read_config_word(vb.pdev, vb.pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
+		pci_write_config_word(vb.pdev, vb.pdev->msix_cap + PCI_MSIX_FLAGS,
+				      ctrl | PCI_MSIX_FLAGS_MASKALL);
+	}
 	if (m == VB_RESYNC || m == VB_DESCEND) {
 		vb.rs = msix_resync_alloc(vb.pdev, GFP_KERNEL);
 		ret = PTR_ERR_OR_ZERO(vb.rs);
@@ -270,6 +303,12 @@ static int vb_restore(void)
 		if (m == VB_DESCEND)
 			vb_unmask_all_downward();
 		break;
+	case VB_AFTER:
+		ret = msix_resync_after_reset(vb.pdev);
+		break;
+	case VB_AMDGPU:
+		vt_amdgpu_restore_msix(vb.pdev);
+		break;
 	case VB_REALLOC:
 		ret = vb_setup(vb.nvec);
 		break;
@@ -302,6 +341,43 @@ static int vb_restore(void)
 	pr_info("BENCH method=%s n=%d post_us=%llu pre_us=%llu delivered=%d/%d ret=%d\n",
 		vb_names[m], vb.nvec, div_u64(post, 1000), div_u64(vb.pre_ns, 1000),
 		got, vb.nvec, ret);
+	return 0;
+}
+
+/*
+ * The safety witness, between the reset and the restore: can the device
+ * signal through the table the reset left? A zeroed entry's message is a
+ * write of 0 to address 0, which L1's IOMMU maps to this guest's page 0
+ * (vfio maps all of the guest's memory): a canary there shows it.
+ */
+static int vb_window(void)
+{
+	u32 *canary, seen, saved;
+	int i, got;
+
+	if (vb.method == VB_NONE) {
+		pr_err("window outside a cycle\n");
+		return -EINVAL;
+	}
+	canary = memremap(0, sizeof(*canary), MEMREMAP_WB);
+	if (!canary) {
+		pr_err("window: guest-physical address 0 cannot be mapped\n");
+		return -ENOMEM;
+	}
+	saved = READ_ONCE(*canary);
+	WRITE_ONCE(*canary, VB_CANARY);
+	for (i = 0; i < vb.nvec; i++)
+		vb.before[i] = atomic_read(&vb.count[i]);
+	for (i = 0; i < vb.nvec; i++)
+		writel(vb.id << 16 | i, vb.mmio + IVSHMEM_DOORBELL);
+	msleep(100);
+	seen = READ_ONCE(*canary);
+	WRITE_ONCE(*canary, saved);
+	memunmap(canary);
+	for (got = 0, i = 0; i < vb.nvec; i++)
+		got += atomic_read(&vb.count[i]) != vb.before[i];
+	pr_info("WINDOW method=%s n=%d canary=%#010x wrote=%d delivered=%d\n",
+		vb_names[vb.method], vb.nvec, seen, seen != VB_CANARY, got);
 	return 0;
 }
 
@@ -388,6 +464,8 @@ static ssize_t vb_ctl_write(struct file *file, const char __user *ubuf,
 		ret = m < 0 ? m : vb_save(m);
 	} else if (!strcmp(cmd, "restore")) {
 		ret = vb_restore();
+	} else if (!strcmp(cmd, "window")) {
+		ret = vb_window();
 	}
 	mutex_unlock(&vb_lock);
 	if (ret == -EINVAL)

@@ -20,7 +20,8 @@
  *   echo restore > /sys/kernel/debug/msix_resync_vfio/ctl
  *	A, B, N: pci_restore_state(), then for B msix_resync_resume()
  *	S: pci_restore_state(), msix_resync_after_reset()
- *	T: pci_restore_state(), amdgpu's Enable toggle (vt_amdgpu_restore_msix)
+ *	T: pci_restore_state(), amdgpu's Enable toggle
+ *	    (amdgpu_restore_msix.h)
  *	I: iavf's pci_set_master(), pci_restore_msi_state() (iavf_reset_task)
  *	F: I, then msix_resync_after_reset()
  *	and msix_resync_free()
@@ -60,6 +61,7 @@
 #include <linux/uaccess.h>
 
 #include "../../kunit/e1000e_msix.h"
+#include "amdgpu_restore_msix.h"
 
 static DEFINE_MUTEX(vt_lock);
 static struct dentry *vt_dir;
@@ -224,28 +226,6 @@ static int vt_save(char phase)
 	pr_info("phase %c: saved, Message Control %#06x\n", phase,
 		vt_msix_ctrl(vt_pdev));
 	return 0;
-}
-
-/*
- * Phase T: amdgpu_restore_msix() as Linux 6.12 ships it
- * (drivers/gpu/drm/amd/amdgpu/amdgpu_irq.c, called by
- * amdgpu_irq_gpu_reset_resume_helper() for an SR-IOV VF after its reset),
- * transcribed with adev->pdev as pdev: Enable 1->0->1 if Enable is set,
- * Function Mask left alone, nothing read back. Its caller logs.
- */
-static void vt_amdgpu_restore_msix(struct pci_dev *pdev)
-{
-	u16 ctrl;
-
-	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
-	if (!(ctrl & PCI_MSIX_FLAGS_ENABLE))
-		return;
-
-	/* VF FLR */
-	ctrl &= ~PCI_MSIX_FLAGS_ENABLE;
-	pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctrl);
-	ctrl |= PCI_MSIX_FLAGS_ENABLE;
-	pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctrl);
 }
 
 static int vt_restore(void)
