@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # msix-resync's test runner:
-#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|vfio-core|all
+#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|vfio-core|vfio-safety|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +23,7 @@ declare -A MIN=(
 	# checker's self-test it tallies
 	[harness]=59 [harness-kmemleak]=6 [harness-drift]=6 [harness-lintian]=7
 	[harness-dkms]=5 [harness-mutate-ipr]=6 [harness-mutate]=15 [harness-vfio]=43
+	[harness-safety]=9
 	# layers that print their PASS/FAIL lines themselves (counted)
 	[builds]=6 [help]=1 [checkpatch]=14 [kernel-doc]=2 [docs]=2 [dkms]=5
 	# e2e: the vanished device's two host-bridge checks do not run on
@@ -35,6 +36,9 @@ declare -A MIN=(
 	# also runs S, T, I, F: make check's 3 cells (R2 x H1 with all seven)
 	# / the matrix's 36 (18 with the stock L2, 18 with the core fixed)
 	[vfio]=59 [vfio-matrix]=972
+	# the safety witness (make vfio-safety): R1 (5 windows, 3 repairs),
+	# the core-fixed L2 after R1 (2, 2), R2 (5, 3, the stock restore lost)
+	[vfio-safety]=21
 	# the core-fixed L2's cell, with all seven phases (make vfio-core)
 	[vfio-core]=27
 	[kunit]=5 [ipr-kunit]=13 [kunit-insmod]=3
@@ -156,6 +160,10 @@ do_selftest() {
 	# copies of them (tests/vfio/selftest/)
 	out=$(python3 "$TOP/tests/vfio/check.py" --selftest 2>&1)
 	tally "$out" harness "vfio checker" $? harness-vfio
+	# the safety witness's verdict on three measured boots and doctored
+	# copies (tests/selftest/vfio-safety/)
+	out=$(python3 "$TOP/tests/vfio/safety.py" --selftest 2>&1)
+	tally "$out" harness "vfio-safety checker" $? harness-safety
 	selftest_fixtures
 }
 
@@ -623,6 +631,14 @@ do_vfio() {	# do_vfio check|all: the nested VFIO reproduction
 	info "nested VFIO took $(( $(date +%s) - t0v )) s; logs and report-$1.txt in $OUT/vfio/"
 }
 
+do_safety() {	# the safety witness: three nested boots (scripts/bench-vfio.sh safety)
+	local res rc
+	step "nested VFIO safety witness: can the device signal between the reset and the restore?"
+	res=$(OUT=$OUT "$TOP/scripts/bench-vfio.sh" safety)
+	rc=$?
+	tally "$res" vfio-safety safety $rc
+}
+
 case $what in
 checkpatch) counted checkpatch do_checkpatch ;;
 kernel-doc) counted kernel-doc do_kernel_doc ;;
@@ -640,6 +656,7 @@ vfio) do_vfio check ;;
 vfio-all) do_vfio all ;;
 vfio-matrix) do_vfio matrix ;;
 vfio-core) do_vfio core ;;
+vfio-safety) do_safety ;;
 all)
 	counted harness do_selftest
 	step "builds against Debian's headers"
@@ -654,6 +671,7 @@ all)
 	do_deb
 	do_ipr
 	do_vfio check
+	do_safety
 	do_kunit
 	;;
 *) die "unknown check: $what" ;;

@@ -79,6 +79,12 @@ phases_ok() {
 phases_ok "$phases" || die "phases $phases: distinct ones of A,B,N,S,T,I,F, e.g. A,B,N,S,T,I,F"
 [ "$host" = H1 ] || [ "$l1series" = 6.12 ] || die "$host is a 6.12 vfio-pci-core: VFIO_L1=6.12"
 
+# Boots may run side by side (vfio-repro.sh's VFIO_JOBS): what they share
+# in the cache (kernels, chroots, builds, the disk image) is prepared by one
+# boot at a time, until this boot's own copies are in OUTDIR.
+mkdir -p "$MSIX_RESYNC_CACHE/vfio"
+exec {prep}>"$MSIX_RESYNC_CACHE/vfio/.prepare.lock"
+flock "$prep"
 root=$("$TOP/scripts/fetch-debian.sh" kernel "$l1series" generic)
 krel=$(cat "$MSIX_RESYNC_CACHE/debian/$l1series-generic/krel")
 if [ "$qsuite" = bookworm ]; then
@@ -146,6 +152,8 @@ done > "$outdir/host-modules.md5"
 	"$TOP/tests/vfio/l1-init.sh" "$tool" mod)
 mkinitramfs "$outdir/l2-initrd.cpio.gz" "$TOP/tests/vfio/l2-init.sh" "$tool"
 cp "$bzimage" "$outdir/l2-bzImage"
+flock -u "$prep"
+exec {prep}>&-
 
 if [ "$dev" = ivshmem ]; then
 	# the ivshmem's server, up before L0's QEMU connects to it
