@@ -30,7 +30,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install install-dev consumer help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix vfio-core deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix vfio-core vfio-safety deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -66,7 +66,7 @@ kernel-doc: deps ## Run kernel-doc -none over the sources; check Context:/Return
 e2e: deps ## Boot Debian's 5.10, 6.1, 6.12 and 7.2 cloud kernels (x86_64) and 6.1 and 6.12 ppc64el (pseries) in QEMU and run the end-to-end tests
 	@scripts/check.sh e2e
 
-check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end, ipr, nested VFIO, KUnit
+check: deps ## All tests: builds, checkpatch, kernel-doc, docs, DKMS, end-to-end, ipr, nested VFIO and its safety witness, KUnit
 	@scripts/check.sh all
 
 demo: deps ## One backdoor reset without and one with msix-resync, in a QEMU guest
@@ -99,10 +99,13 @@ vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.
 vfio-core: deps ## Nested VFIO, L2 with the PCI core's MSI-X restore fixed (tests/vfio/l2-core-msix-enable-edge.patch): R2 x H1, every phase; about 10 min
 	@scripts/check.sh vfio-core
 
+vfio-safety: deps ## Nested VFIO safety witness: can the device signal between the reset and the restore? Each method after R1 and R2, with a mutant; about 10 min
+	@scripts/check.sh vfio-safety
+
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
 	@scripts/bench.sh
 
-bench-vfio: deps ## Benchmark under nested VFIO (an assigned ivshmem, 1..128 vectors): resync, free+realloc, per-irq, stock; QEMU 7.2 and 10.0
+bench-vfio: deps ## Benchmark under nested VFIO (an assigned ivshmem, 1..128 vectors): resync, free+realloc, per-irq, stock, after_reset, amdgpu's toggle, the PCI core fixed; QEMU 7.2 and 10.0
 	@scripts/bench-vfio.sh
 
 consumer: deps ## A driver built out of tree against the installed header and Module.symvers, run in a guest, on 5.10, 6.1, 6.12 and 7.2
