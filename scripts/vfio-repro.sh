@@ -74,13 +74,10 @@ esac
 # Each cell's directory goes before its run: nothing of an earlier run can
 # be judged again. The checker gets each run's exit status with its cell
 # (CELLDIR=RC): a run that failed fails its cell, and this script.
-# VFIO_JOBS=2 runs two boots side by side (each L0 QEMU keeps about one
-# core busy: L1 runs L2's QEMU single-threaded); the default is one.
-jobs=${VFIO_JOBS:-1}
-[[ $jobs =~ ^[1-9]$ ]] || die "VFIO_JOBS=$jobs: 1 to 9 boots side by side"
-mkdir -p "$dir"
-run_cell() {	# CELL: one boot; its exit status in $dir/.rc-CELL
-	local c=$1 q=bookworm l1=6.12 series reset host d t1 rc p
+judged=() runs_failed=0
+t0=$(date +%s)
+for c in $cells; do
+	q=bookworm l1=6.12
 	case $c in q*) IFS=- read -r q l1 series reset host <<< "$c"; q=${q#q} l1=${l1#h} ;;
 	*) IFS=- read -r series reset host <<< "$c" ;;
 	esac
@@ -93,28 +90,12 @@ run_cell() {	# CELL: one boot; its exit status in $dir/.rc-CELL
 	[ "$what" = check ] && [ "$c" = 6.12-R2-H1 ] && p=A,B,N,S,T,I,F
 	VFIO_QEMU=$q VFIO_L1=$l1 "$TOP/scripts/vfio-run.sh" "$series" "$reset" "$host" "$d" \
 		${p:+"$p"} >&2 || rc=$?
-	[ "$rc" -eq 0 ] || info "cell $c did not complete: vfio-run.sh exited $rc (its logs are in $d)"
+	[ "$rc" -eq 0 ] || {
+		info "cell $c did not complete: vfio-run.sh exited $rc (its logs are in $d)"
+		runs_failed=$((runs_failed + 1))
+	}
 	info "cell $c: $(( $(date +%s) - t1 )) s"
-	echo "$rc" > "$dir/.rc-$c"
-}
-t0=$(date +%s)
-lane=0
-while [ "$lane" -lt "$jobs" ]; do
-	# lane L runs cells L, L + jobs, L + 2 jobs, ...
-	( i=0
-	  for c in $cells; do
-		[ $((i % jobs)) -ne "$lane" ] || run_cell "$c"
-		i=$((i + 1))
-	  done ) &
-	lane=$((lane + 1))
-done
-wait
-judged=() runs_failed=0
-for c in $cells; do
-	rc=$(cat "$dir/.rc-$c" 2>/dev/null) || rc=255
-	rm -f "$dir/.rc-$c"
-	[ "$rc" = 0 ] || runs_failed=$((runs_failed + 1))
-	judged+=("$dir/$c=$rc")
+	judged+=("$d=$rc")
 done
 info "nested VFIO runs: $(( $(date +%s) - t0 )) s for $(echo "$cells" | wc -w) boots"
 python3 "$TOP/tests/vfio/check.py" --evidence "${judged[@]}"

@@ -79,9 +79,11 @@ phases_ok() {
 phases_ok "$phases" || die "phases $phases: distinct ones of A,B,N,S,T,I,F, e.g. A,B,N,S,T,I,F"
 [ "$host" = H1 ] || [ "$l1series" = 6.12 ] || die "$host is a 6.12 vfio-pci-core: VFIO_L1=6.12"
 
-# Boots may run side by side (vfio-repro.sh's VFIO_JOBS): what they share
-# in the cache (kernels, chroots, builds, the disk image) is prepared by one
-# boot at a time, until this boot's own copies are in OUTDIR.
+# Two boots started side by side (by hand: make check and make bench-vfio
+# share the cache) prepare what they share in it (kernels, chroots,
+# builds, the disk image) one at a time, until each has its own copies in
+# OUTDIR. (Running them side by side is slower than one after the other
+# on two cores: each L0 QEMU keeps a core busy; measured 2026-12-07.)
 mkdir -p "$MSIX_RESYNC_CACHE/vfio"
 exec {prep}>"$MSIX_RESYNC_CACHE/vfio/.prepare.lock"
 flock "$prep"
