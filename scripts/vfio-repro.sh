@@ -17,7 +17,8 @@
 #             6.12 module) x L2 from 6.12 and 6.12+core (the PCI core
 #             fixed, as "core" below), each boot with the phases
 #             A,B,N,S,T,I,F (VFIO_AFTER_PHASES). VFIO_MATRIX_QEMU,
-#             VFIO_MATRIX_L1 and VFIO_MATRIX_L2 narrow it.
+#             VFIO_MATRIX_L1, VFIO_MATRIX_L2 and VFIO_MATRIX_RESETS narrow
+#             it.
 #     core    the cells VFIO_CORE_CELLS (6.12+core-R2-H1 unless it names
 #             others) on an L2 kernel whose PCI core restores MSI-X with an
 #             Enable edge (tests/vfio/l2-core-msix-enable-edge.patch), with
@@ -44,18 +45,23 @@ matrix)
 	# every phase, on the stock L2 and on the one with the PCI core fixed
 	cells=
 	phases=${VFIO_AFTER_PHASES:-A,B,N,S,T,I,F}
-	for q in ${VFIO_MATRIX_QEMU:-bookworm trixie sid}; do
-		for h in ${VFIO_MATRIX_L1:-6.12 6.1}; do
-			for r in R1 R2 R3; do
+	# the reset kinds outermost, the failing ones first: a run cut short
+	# has judged whole resets
+	for r in ${VFIO_MATRIX_RESETS:-R2 R3 R1}; do
+		for q in ${VFIO_MATRIX_QEMU:-bookworm trixie sid}; do
+			for h in ${VFIO_MATRIX_L1:-6.12 6.1}; do
 				for l2 in ${VFIO_MATRIX_L2:-6.12 6.12+core}; do
 					cells="$cells q$q-h$h-$l2-$r-H1"
 				done
 			done
-			# H0 is a rebuilt 6.12 vfio-pci-core (VFIO_MATRIX_H0=1)
-			[ "$h" = 6.12 ] && [ -n "${VFIO_MATRIX_H0:-}" ] &&
-				cells="$cells q$q-h$h-6.12-R1-H0 q$q-h$h-6.12-R2-H0"
 		done
 	done
+	# H0 is a rebuilt 6.12 vfio-pci-core (VFIO_MATRIX_H0=1)
+	if [ -n "${VFIO_MATRIX_H0:-}" ]; then
+		for q in ${VFIO_MATRIX_QEMU:-bookworm trixie sid}; do
+			cells="$cells q$q-h6.12-6.12-R1-H0 q$q-h6.12-6.12-R2-H0"
+		done
+	fi
 	;;
 core)
 	# the PCI core's MSI-X restore fixed in L2, with every phase
