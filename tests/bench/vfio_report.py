@@ -32,7 +32,6 @@ LABELS = {'resync': 'msix-resync', 'descend': 'resync, unmask n-1..0',
 # against the host's physical minimum (one VFIO_DEVICE_SET_IRQS that gives
 # the host n vectors)
 TOGGLES = ['resync', 'after', 'amdgpu', 'core', 'descend']
-L2REL = re.compile(r'L2-START (\S+)')
 # (target, QEMU major) -> why it is missed; any other miss fails the run.
 # The reasons are measurements (Documentation/benchmark.rst, "Under VFIO").
 _TIME = ('under VFIO both methods wait for QEMU to re-enable the host\'s MSI-X '
