@@ -10,6 +10,11 @@
  *             around an untimed save and restore
  *   saverest  pci_save_state() + pci_restore_state(), common to all
  *   cycle     quiesce + save + restore + resume, the whole sequence
+ *   after     msix_resync_after_reset(), timed after an untimed save and
+ *             restore (for a driver that learns of the reset afterwards)
+ *   core      what the PCI core fix adds to each restore (candidate (c) of
+ *             Documentation/design.rst): the one Message Control write
+ *             that clears Enable before pci_restore_state(), timed
  *   realloc   free_irq() of every vector, pci_free_irq_vectors(),
  *             pci_alloc_irq_vectors(), request_irq() of every vector
  *             (mlx5, bnxt, qla2xxx)
@@ -120,9 +125,11 @@ static void bench_report(struct bench *b, const char *what, int n)
 		b->t[runs - 1 - runs / 10]);
 }
 
-enum bench_method { M_RESYNC, M_SAVEREST, M_CYCLE, M_REALLOC, M_PERIRQ };
+enum bench_method {
+	M_RESYNC, M_SAVEREST, M_CYCLE, M_AFTER, M_CORE, M_REALLOC, M_PERIRQ
+};
 static const char * const method_name[] = {
-	"resync", "saverest", "cycle", "realloc", "perirq"
+	"resync", "saverest", "cycle", "after", "core", "realloc", "perirq"
 };
 
 /*
@@ -134,6 +141,7 @@ static int bench_run(struct bench *b, struct msix_resync *rs,
 		     enum bench_method m, int n, u64 *ns)
 {
 	u64 t0 = ktime_get_ns(), t1, t2;
+	u16 ctrl;
 	int ret = 0;
 
 	switch (m) {
@@ -156,6 +164,23 @@ static int bench_run(struct bench *b, struct msix_resync *rs,
 		pci_restore_state(b->pdev);
 		ret = ret ?: msix_resync_resume(rs);
 		break;
+	case M_AFTER:
+		pci_save_state(b->pdev);
+		pci_restore_state(b->pdev);
+		t0 = ktime_get_ns();
+		ret = msix_resync_after_reset(b->pdev);
+		break;
+	case M_CORE:
+		/* as the fixed __pci_restore_msix_state() does first */
+		pci_save_state(b->pdev);
+		t0 = ktime_get_ns();
+		pci_read_config_word(b->pdev, b->pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
+		pci_write_config_word(b->pdev, b->pdev->msix_cap + PCI_MSIX_FLAGS,
+				      ctrl & ~PCI_MSIX_FLAGS_ENABLE);
+		t1 = ktime_get_ns();
+		pci_restore_state(b->pdev);
+		*ns = t1 - t0;
+		return 0;
 	case M_REALLOC:
 		bench_teardown(b);
 		ret = bench_setup(b, n);
