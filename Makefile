@@ -30,7 +30,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install install-dev consumer help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr vfio-repro vfio-matrix vfio-core vfio-safety deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr upstream upstream-patches vfio-repro vfio-matrix vfio-core vfio-safety deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -90,13 +90,19 @@ kernel-patches: deps ## Regenerate drivers-ipr-patch/6.1, 6.12 and 7.2 (patch 1 
 ipr: deps ## The ipr series for 6.1, 6.12 and 7.2: git am + quilt on pristine sources, checkpatch, out-of-tree ipr.ko
 	@scripts/check.sh ipr
 
+upstream: deps ## The upstream series (drivers-ipr-patch/upstream/) on sid's Linux 7.2: git am, W=1 + sparse after each patch, checkpatch, its KUnit suite and the mutant without the PCI/MSI fix
+	@scripts/check.sh upstream
+
+upstream-patches: deps ## The upstream series as git format-patch v3 output signed with your git user.name/user.email, recipients from get_maintainer.pl (out/upstream/)
+	@scripts/upstream.sh format
+
 vfio-repro: deps ## Nested VFIO: seed failure and cure, R1/R2 resets x H1/H0 hosts, L2 6.12 and 6.1
 	@scripts/check.sh vfio-all
 
 vfio-matrix: deps ## Nested VFIO matrix: L2's QEMU 7.2, 10.0, 11.1 x L1 hosts 6.12, 6.1 x resets R1, R2, R3 (real), host H1 x L2 stock and PCI-core-fixed, all seven phases; about 2 hours
 	@scripts/check.sh vfio-matrix
 
-vfio-core: deps ## Nested VFIO, L2 with the PCI core's MSI-X restore fixed (tests/vfio/l2-core-msix-enable-edge.patch): R2 x H1, every phase; about 10 min
+vfio-core: deps ## Nested VFIO, L2 with the PCI core's MSI-X restore fixed (drivers-ipr-patch/upstream/0003-PCI-MSI-*.patch): R2 x H1, every phase; about 10 min
 	@scripts/check.sh vfio-core
 
 vfio-safety: deps ## Nested VFIO safety witness: can the device signal between the reset and the restore? Each method after R1 and R2, with a mutant; about 10 min

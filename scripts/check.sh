@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # msix-resync's test runner:
-#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|vfio|vfio-all|vfio-matrix|vfio-core|vfio-safety|all
+#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|upstream|vfio|vfio-all|vfio-matrix|vfio-core|vfio-safety|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +41,9 @@ declare -A MIN=(
 	[vfio-safety]=21
 	# make check's: the two boots on the stock L2
 	[vfio-safety-check]=17
+	# make upstream: 5 patches applied, built, checkpatch-clean; the KUnit
+	# suite's 5 cases and its guest log, on the series and on the mutant
+	[upstream]=27
 	# the core-fixed L2's cell, with all seven phases (make vfio-core)
 	[vfio-core]=27
 	[kunit]=5 [ipr-kunit]=13 [kunit-insmod]=3
@@ -640,6 +643,15 @@ do_vfio() {	# do_vfio check|all: the nested VFIO reproduction
 	info "nested VFIO took $(( $(date +%s) - t0v )) s; logs and report-$1.txt in $OUT/vfio/"
 }
 
+do_upstream() {	# the upstream series on Linux 7.2 (scripts/upstream.sh check)
+	local res rc
+	step "the upstream series on sid's Linux 7.2"
+	res=$("$TOP/scripts/upstream.sh" check)
+	rc=$?
+	tally "$res" upstream series $rc
+	echo "$res" | grep -vE '^(PASS|FAIL) |passed, [0-9]+ failed$' || true
+}
+
 # do_safety [check]: the safety witness, three nested boots
 # (scripts/bench-vfio.sh safety); "check": the two on the stock L2 only
 do_safety() {
@@ -669,6 +681,7 @@ vfio-all) do_vfio all ;;
 vfio-matrix) do_vfio matrix ;;
 vfio-core) do_vfio core ;;
 vfio-safety) do_safety ;;
+upstream) do_upstream ;;
 all)
 	counted harness do_selftest
 	step "builds against Debian's headers"

@@ -68,24 +68,7 @@ if [ "$series" = 7.2 ]; then
 	grep -E '^\[..:..:..\] (Elapsed|Building|Configuring)' "$log.build" || true
 	run=(exec)
 fi
-# kunit.py of Linux 6.18 and later asks QEMU for KVM first; a /dev/kvm
-# that exists but does not work (as on this project's machines) then hangs
-# the guest. The tests run with TCG: QEMU is run through a wrapper that
-# drops the other accelerators.
-wrap=$base/qemu-tcg
-mkdir -p "$wrap"
-cat > "$wrap/qemu-system-x86_64" <<WRAP
-#!/bin/bash
-args=()
-while [ \$# -gt 0 ]; do
-	case "\$1 \${2:-}" in
-	"-accel kvm"|"-accel hvf") shift 2 ;;
-	*) args+=("\$1"); shift ;;
-	esac
-done
-exec $(command -v qemu-system-x86_64) "\${args[@]}"
-WRAP
-chmod +x "$wrap/qemu-system-x86_64"
+wrap=$(qemu_tcg_wrapper "$base/qemu-tcg")
 if [ "$karch" = ppc64le ]; then
 	archargs=(--qemu_config="$TOP/kunit/qemu_ppc64le.py" --cross_compile=powerpc64le-linux-gnu-)
 	qargs="-smp 4 -accel tcg,thread=single -device pci-bridge,id=br1,chassis_nr=1,shpc=off -device e1000e,bus=br1,addr=0"

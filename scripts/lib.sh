@@ -153,6 +153,29 @@ busybox_init() {
 	echo 'poweroff -f'
 }
 
+# qemu_tcg_wrapper DIR: prints DIR, where a qemu-system-x86_64 runs the
+# real one without "-accel kvm"/"-accel hvf". kunit.py of Linux 6.18 and
+# later asks QEMU for KVM first; a /dev/kvm that exists but does not work
+# (as on this project's machines) then hangs the guest: put DIR first in
+# PATH and the tests run with TCG.
+qemu_tcg_wrapper() {
+	local wrap=$1
+	mkdir -p "$wrap"
+	cat > "$wrap/qemu-system-x86_64" <<WRAP
+#!/bin/bash
+args=()
+while [ \$# -gt 0 ]; do
+	case "\$1 \${2:-}" in
+	"-accel kvm"|"-accel hvf") shift 2 ;;
+	*) args+=("\$1"); shift ;;
+	esac
+done
+exec $(command -v qemu-system-x86_64) "\${args[@]}"
+WRAP
+	chmod +x "$wrap/qemu-system-x86_64"
+	echo "$wrap"
+}
+
 # A checker of its own (consumer.sh, deb.sh, deb-chroot-test.sh):
 # verdicts_begin LABEL, then verdict RC WHAT for each check ("PASS LABEL:
 # WHAT" when RC is 0), absorb OUTPUT for another checker's PASS/FAIL lines

@@ -9,8 +9,9 @@
 #                              tests/vfio/msix_resync_vfio.c built in;
 #                              SERIES+core: the same with the PCI core's
 #                              MSI-X restore fixed
-#                              (tests/vfio/l2-core-msix-enable-edge.patch,
-#                              release suffix -core)
+#                              (the upstream series' PCI/MSI patch,
+#                              drivers-ipr-patch/upstream/0003-*, release
+#                              suffix -core)
 #   vfio-build.sh h0|h0l    -> a host module: vfio-pci-core.ko rebuilt out
 #                              of tree from Debian's 6.12 source against
 #                              Debian's 6.12 generic headers; "H0" (the
@@ -47,9 +48,9 @@ l2)
 		tmp=$(mktemp -d)
 		mkdir -p "$tmp/${msi%/*}"
 		cp "$pristine/$msi" "$tmp/$msi"
-		patch -d "$tmp" -p1 -F0 -s --no-backup-if-mismatch \
-			< "$TOP/tests/vfio/l2-core-msix-enable-edge.patch" ||
-			die "tests/vfio/l2-core-msix-enable-edge.patch does not apply to linux-source-$series"
+		core=$(ls "$TOP"/drivers-ipr-patch/upstream/0003-PCI-MSI-*.patch)
+		patch -d "$tmp" -p1 -F0 -s --no-backup-if-mismatch < "$core" ||
+			die "${core#"$TOP"/} does not apply to linux-source-$series"
 		rsync -c "$tmp/$msi" "$wt/$msi"
 		rm -rf "$tmp"
 	fi

@@ -21,7 +21,7 @@
 #             it.
 #     core    the cells VFIO_CORE_CELLS (6.12+core-R2-H1 unless it names
 #             others) on an L2 kernel whose PCI core restores MSI-X with an
-#             Enable edge (tests/vfio/l2-core-msix-enable-edge.patch), with
+#             Enable edge (drivers-ipr-patch/upstream/0003-PCI-MSI-*.patch), with
 #             the phases A,B,N,S,T,I,F (VFIO_AFTER_PHASES); the stock
 #             driver sequences (A, N, I) are expected to repair there.
 #     after   one boot that also runs the phases of a reset learnt of only

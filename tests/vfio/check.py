@@ -136,7 +136,7 @@ def like(p, reset):
 
 def like_in(c, p):
     """like() for a phase of cell @c. On an L2 kernel with the PCI core's
-    MSI-X restore fixed (SERIES+core: tests/vfio/l2-core-msix-enable-edge.patch)
+    MSI-X restore fixed (SERIES+core: drivers-ipr-patch/upstream/0003-PCI-MSI-*.patch)
     every restore shows QEMU an Enable edge: every phase is expected to do
     what the library does, but after R3 iavf's restore (I, F) leaves
     Command and BAR0 cleared, as like() says for F."""

@@ -1,0 +1,216 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The upstream series, drivers-ipr-patch/upstream/ (hand-written patches
+# against Linux 7.2; Documentation/upstream.rst):
+#
+#   upstream.sh check    make upstream: on sid's pristine linux-source-7.2,
+#                        git am patch by patch; after each, the objects of
+#                        the C files it touches build with W=1 and sparse
+#                        (C=1) in the sid chroot (sid's gcc) with no
+#                        warning; checkpatch.pl --strict on each patch; the
+#                        series' KUnit suite in QEMU: every case passes on
+#                        the series and the suite fails on the series
+#                        without its PCI/MSI fix (the mutant); the diffstat.
+#                        PASS/FAIL lines and "N passed, M failed".
+#   upstream.sh format [OUTDIR]
+#                        make upstream-patches: the series as git
+#                        format-patch output signed by the submitter (git
+#                        config user.name and user.email), v3, a cover
+#                        letter, each patch's recipients from
+#                        get_maintainer.pl (default OUTDIR: out/upstream).
+#                        KERNEL_TREE=DIR, a Linux git tree with the base's
+#                        tag, adds base-commit.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=${1:?usage: upstream.sh check | format [OUTDIR]}
+series=7.2
+src=$TOP/drivers-ipr-patch/upstream
+base=$MSIX_RESYNC_CACHE/upstream
+# the placeholder every committed patch carries instead of a person
+PLACEHOLDER='Your Name <you@example.invalid>'
+mkdir -p "$base"
+export CCACHE_DIR=$MSIX_RESYNC_CACHE/ccache
+
+pristine=$("$TOP/scripts/fetch-debian.sh" tree "$series")
+version=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p;s/^SUBLEVEL = //p' "$pristine/Makefile" |
+	paste -sd.)
+patches=("$src"/00[0-9][1-9]-*.patch)
+[ -e "${patches[0]}" ] || die "no patches in $src"
+
+# tree DIR: a copy of the pristine source with a git repository holding
+# the files the series touches (Debian's tree ignores everything at its top
+# level: git add -f); the base is tagged "base"
+tree() {
+	local wt=$1 files
+	rm -rf "$wt"
+	step "copying linux-source-$series ($version) to $wt"
+	cp -a "$pristine" "$wt"
+	files=$(cat "${patches[@]}" | sed -n 's|^--- a/||p' | sort -u)
+	(cd "$wt" && git init -q && git add -f $files &&
+	 git -c user.name=base -c user.email=base@invalid commit -q \
+		-m "Linux $version (Debian linux-source-$series): the files the series touches" &&
+	 git tag base)
+}
+
+sid() {	# sid CMD...: in the sid chroot (the cache is at the same path there)
+	"$TOP/scripts/sid-chroot.sh" run "$@"
+}
+
+pass() { verdict 0 "$*"; }
+fail() { verdict 1 "$*"; }
+
+do_check() {
+	local wt=$base/check bdir=$base/build kbdir=$base/kunit log n p objs o warn t0 out
+	t0=$(date +%s)
+	verdicts_begin upstream
+	"$TOP/scripts/sid-chroot.sh" ccache sparse bc flex bison libelf-dev libssl-dev \
+		python3 make gcc >/dev/null
+	tree "$wt"
+	step "configuring x86_64_defconfig + drivers-ipr-patch/upstream/config (sid's gcc)"
+	mkdir -p "$bdir"
+	sid sh -c "cd '$wt' && make -s O='$bdir' x86_64_defconfig &&
+		scripts/kconfig/merge_config.sh -m -O '$bdir' '$bdir/.config' '$src/config' >/dev/null &&
+		make -s O='$bdir' olddefconfig" >"$base/config.log" 2>&1 ||
+		die "configuration failed; see $base/config.log"
+	while read -r o; do
+		case $o in CONFIG_*=*) ;; *) continue ;; esac
+		grep -qx "$o" "$bdir/.config" || die "$o did not survive olddefconfig ($bdir/.config)"
+	done < "$src/config"
+	n=0
+	for p in "${patches[@]}"; do
+		n=$((n + 1))
+		if ! (cd "$wt" && git -c user.name=x -c user.email=x@invalid am -q "$p"); then
+			fail "patch $n applies: git am ${p##*/}"
+			(cd "$wt" && git am --abort) || true
+			break
+		fi
+		pass "patch $n applies: ${p##*/}"
+		# Kconfig may have changed: olddefconfig, then each touched C file
+		objs=$(cd "$wt" && git show --format= --name-only HEAD | sed -n 's/\.c$/.o/p' | tr '\n' ' ')
+		log=$base/build-$n.log
+		step "patch $n: building ${objs:-nothing} with W=1 C=1"
+		if sid sh -c "cd '$wt' && make -s O='$bdir' olddefconfig &&
+			make O='$bdir' -j$(nproc) CC='ccache gcc' W=1 C=1 $objs" >"$log" 2>&1; then
+			warn=$(grep -E ': (warning|error):' "$log" | sort -u || true)
+			if [ -z "$warn" ]; then
+				pass "patch $n builds with W=1 and sparse, no warning: ${objs:-(no C file)}"
+			else
+				echo "$warn" | head -n 10 | sed 's/^/    | /'
+				fail "patch $n: warnings (see $log)"
+			fi
+		else
+			tail -n 15 "$log" | sed 's/^/    | /'
+			fail "patch $n builds (see $log)"
+		fi
+	done
+	# checkpatch of the pristine tree, which has no git: the Fixes: ids
+	# cannot be looked up here (Documentation/upstream.rst says where
+	# they were checked); FILE_PATH_CHANGES: the new test file is under
+	# PCI SUBSYSTEM's "F: drivers/pci/"
+	n=0
+	for p in "${patches[@]}"; do
+		n=$((n + 1))
+		out=$(cd /tmp && perl "$pristine/scripts/checkpatch.pl" --strict --no-tree \
+			--ignore FILE_PATH_CHANGES -q "$p" 2>&1) || true
+		if [ -z "$out" ]; then
+			pass "patch $n: checkpatch.pl --strict clean"
+		else
+			echo "$out" | head -n 10 | sed 's/^/    | /'
+			fail "patch $n: checkpatch.pl --strict"
+		fi
+	done
+	kunit "$wt" "$kbdir" series
+	# the mutant: the series without its PCI/MSI fix must fail the suite
+	(cd "$wt" && git -c user.name=x -c user.email=x@invalid revert --no-edit -q \
+		"$(git log --format=%H --grep='^PCI/MSI: Clear MSI-X Enable' -n1)") ||
+		die "cannot revert the PCI/MSI fix"
+	kunit "$wt" "$kbdir" mutant
+	step "the series' diffstat"
+	(cd "$wt" && git diff --stat base HEAD~1)
+	info "make upstream took $(( $(date +%s) - t0 )) s; logs in $base"
+	verdicts_end
+}
+
+# kunit TREE BUILDDIR series|mutant: the pci_msix_restore suite under
+# kunit.py (built in the sid chroot, run by the host's QEMU with TCG)
+kunit() {
+	local wt=$1 kbdir=$2 kind=$3 log=$base/kunit-$3.log json=$base/kunit-$3.json
+	step "KUnit pci_msix_restore on the $kind (kunit.py, x86_64, 2 vCPUs)"
+	rm -f "$json"
+	if ! sid sh -c "cd '$wt' && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
+		--build_dir='$kbdir' --kunitconfig='$src/kunitconfig' \
+		--make_options 'CC=ccache gcc' --jobs=$(nproc)" >"$log.build" 2>&1; then
+		tail -n 15 "$log.build" | sed 's/^/    | /'
+		fail "KUnit ($kind): the kernel builds"
+		return
+	fi
+	(cd "$wt" && PATH=$(qemu_tcg_wrapper "$base/qemu-tcg"):$PATH \
+		python3 tools/testing/kunit/kunit.py exec --arch=x86_64 \
+		--build_dir="$kbdir" --qemu_args="-smp 2 -accel tcg" --timeout=600 \
+		--json="$json" pci_msix_restore) >"$log" 2>&1 || true
+	absorb "$(python3 "$TOP/tests/upstream_kunit.py" "$kind" "$json" "$kbdir/test.log" 2>&1)"
+}
+
+do_format() {
+	local out=${1:-$OUT/upstream} wt=$base/format who name email tmp p maint
+	name=$(git -C "$TOP" config user.name || true)
+	email=$(git -C "$TOP" config user.email || true)
+	[ -n "$name" ] && [ -n "$email" ] ||
+		die "no submitter: set git config user.name and user.email (the patches are signed with them)"
+	who="$name <$email>"
+	[ "$who" != "$PLACEHOLDER" ] || die "git config user.name/user.email is the placeholder"
+	tree "$wt"
+	(cd "$wt" && for p in "${patches[@]}"; do
+		sed "s|$PLACEHOLDER|$who|g" "$p" | git -c user.name="$name" -c user.email="$email" am -q ||
+			exit 1
+	 done) || die "git am failed in $wt"
+	tmp=$wt/.out
+	rm -rf "$tmp"
+	local baseopt=(--base=base)
+	if [ -n "${KERNEL_TREE:-}" ]; then
+		baseopt=(--base="$(git -C "$KERNEL_TREE" rev-parse "v$version^{commit}")") ||
+			die "no tag v$version in $KERNEL_TREE"
+	fi
+	(cd "$wt" && git format-patch -q -v3 --no-signature --cover-letter \
+		"${baseopt[@]}" -o "$tmp" base..HEAD) || die "git format-patch failed"
+	# without KERNEL_TREE the base is the local tag, not an upstream id
+	[ -n "${KERNEL_TREE:-}" ] || sed -i '/^base-commit: /d' "$tmp"/*.patch
+	for p in "$tmp"/v3-000[1-9]-*.patch; do
+		maint=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+			--no-rolestats --no-tree --separator , "$p") || die "get_maintainer.pl failed"
+		python3 - "$p" "$maint" <<'PY'
+import sys
+path, maint = sys.argv[1], sys.argv[2]
+s = open(path).read()
+head, sep, rest = s.partition('\nSubject: ')
+s = head + '\nCc: ' + ', '.join(m.strip() for m in maint.split(',') if m.strip()) + sep + rest
+open(path, 'w').write(s)
+PY
+	done
+	maint=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-rolestats --no-tree --separator , "$tmp"/v3-000[1-9]-*.patch)
+	python3 - "$tmp"/v3-0000-cover-letter.patch "$src/cover-letter.txt" "$version" \
+		"$maint" <<'PY'
+import sys
+path, tpl, version, maint = sys.argv[1:5]
+s = open(path).read()
+lines = open(tpl).read().replace('@VERSION@', version).split('\n')
+subject, body = lines[0], '\n'.join(lines[1:]).strip('\n')
+s = s.replace('*** SUBJECT HERE ***', subject)
+s = s.replace('*** BLURB HERE ***', body)
+head, sep, rest = s.partition('\nSubject: ')
+s = head + '\nCc: ' + ', '.join(m.strip() for m in maint.split(',') if m.strip()) + sep + rest
+open(path, 'w').write(s)
+PY
+	mkdir -p "$out"
+	rm -f "$out"/v3-*.patch
+	cp "$tmp"/v3-*.patch "$out/"
+	info "$(ls "$out"/v3-*.patch | wc -l) files in $out, signed by $who; send with git send-email $out/v3-*.patch"
+}
+
+case $what in
+check) do_check ;;
+format) do_format "${2:-}" ;;
+*) die "usage: upstream.sh check | format [OUTDIR]" ;;
+esac
