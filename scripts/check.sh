@@ -23,7 +23,7 @@ declare -A MIN=(
 	# checker's self-test it tallies
 	[harness]=59 [harness-kmemleak]=6 [harness-drift]=6 [harness-lintian]=7
 	[harness-dkms]=5 [harness-mutate-ipr]=6 [harness-mutate]=15 [harness-vfio]=43
-	[harness-safety]=9
+	[harness-safety]=9 [harness-upstream]=7
 	# layers that print their PASS/FAIL lines themselves (counted)
 	[builds]=6 [help]=1 [checkpatch]=14 [kernel-doc]=2 [docs]=2 [dkms]=5
 	# e2e: the vanished device's two host-bridge checks do not run on
@@ -169,6 +169,10 @@ do_selftest() {
 	# copies (tests/selftest/vfio-safety/)
 	out=$(python3 "$TOP/tests/vfio/safety.py" --selftest 2>&1)
 	tally "$out" harness "vfio-safety checker" $? harness-safety
+	# make upstream's KUnit verdict on the measured series and mutant
+	# runs (tests/selftest/upstream/) and doctored copies
+	out=$(python3 "$TOP/tests/upstream_kunit.py" --selftest 2>&1)
+	tally "$out" harness "upstream KUnit checker" $? harness-upstream
 	selftest_fixtures
 }
 

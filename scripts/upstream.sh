@@ -122,7 +122,7 @@ do_check() {
 	done
 	kunit "$wt" "$kbdir" series
 	# the mutant: the series without its PCI/MSI fix must fail the suite
-	(cd "$wt" && git -c user.name=x -c user.email=x@invalid revert --no-edit -q \
+	(cd "$wt" && git -c user.name=x -c user.email=x@invalid revert --no-edit >/dev/null \
 		"$(git log --format=%H --grep='^PCI/MSI: Clear MSI-X Enable' -n1)") ||
 		die "cannot revert the PCI/MSI fix"
 	kunit "$wt" "$kbdir" mutant
