@@ -306,10 +306,10 @@ selftest_fixtures() {
 	st_flip e2e-x86_64 'no state was freed while quiesced' \
 		"e2e: a state freed while quiesced fails its check (and only it)" "$good" "$bad" "$rc"
 
-	# ipr's "no warning beyond stock" (scripts/ipr.sh's warnings()) on
-	# the measured builds of ipr.ko against 6.12: STOCK PATCHED WANT WHAT
-	# (in a subshell, which defines the function; its lines counted here)
-	out=$(eval "$(sed -n '/^warnings() {/,/^}/p' "$TOP/scripts/ipr.sh")"
+	# ipr's "no warning beyond stock" (lib.sh's warnings(), used by
+	# scripts/ipr.sh) on the measured builds of ipr.ko against 6.12: STOCK
+	# PATCHED WANT WHAT (in a subshell; its lines counted here)
+	out=$(
 	 # a new instance of a message sparse prints twice on stock ipr.h,
 	 # from a line of the series in ipr.c
 	 sed -e '/ipr\.h:1070:46: warning: array of flexible/{p;s/ipr\.h:1070:46:/ipr.c:6001:9:/}' \

@@ -156,19 +156,6 @@ done
 # 5. ipr.ko out of tree against Debian's headers, with the library: for
 # x86_64, and for ppc64le (POWER, where ipr adapters live) where Debian's
 # ppc64el headers of the series are fetched (lib.sh's PPC_SERIES).
-warnings() {	# warnings STOCK.log PATCHED.log: the W=1 and sparse messages that
-	# the patched build prints more often than the stock one, compared per
-	# message with file and line left out (the series moves ipr.c's lines):
-	# a new instance of a message stock ipr.c prints too counts.
-	# (scripts/check.sh's self-test runs this function on tests/selftest/ipr/.)
-	{ grep -E '(warning|error):' "$1" | sed 's/^/S /'
-	  grep -E '(warning|error):' "$2" | sed 's/^/P /'; } |
-		sed -E 's/^(S|P) [^ ]*:[0-9]+:([0-9]+:)? /\1 /' |
-		awk '{ m = substr($0, 3); n[m, substr($0, 1, 1)]++; seen[m] = 1 }
-		END { for (m in seen) if (n[m, "P"] + 0 > n[m, "S"] + 0)
-			printf "%d time(s) in the patched build, %d in stock: %s\n", n[m, "P"], n[m, "S"] + 0, m }' |
-		sort
-}
 oot() {	# oot TARGET (SERIES or SERIES-ppc64el) ARCH-NAME
 	local target=$1 arch=$2 kodir root krel kdir v d from new
 	kodir=$("$TOP/scripts/build-debian.sh" "$target" 2>/dev/null) || { fail "$arch: library build"; return; }

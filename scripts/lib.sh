@@ -153,6 +153,21 @@ busybox_init() {
 	echo 'poweroff -f'
 }
 
+warnings() {	# warnings STOCK.log PATCHED.log: the W=1 and sparse messages that
+	# the patched build prints more often than the stock one, compared per
+	# message with file and line left out (the series moves ipr.c's lines):
+	# a new instance of a message stock ipr.c prints too counts.
+	# (scripts/check.sh's self-test runs this function on tests/selftest/ipr/;
+	# scripts/ipr.sh and scripts/upstream.sh use it.)
+	{ grep -E '(warning|error):' "$1" | sed 's/^/S /'
+	  grep -E '(warning|error):' "$2" | sed 's/^/P /'; } |
+		sed -E 's/^(S|P) [^ ]*:[0-9]+:([0-9]+:)? /\1 /' |
+		awk '{ m = substr($0, 3); n[m, substr($0, 1, 1)]++; seen[m] = 1 }
+		END { for (m in seen) if (n[m, "P"] + 0 > n[m, "S"] + 0)
+			printf "%d time(s) in the patched build, %d in stock: %s\n", n[m, "P"], n[m, "S"] + 0, m }' |
+		sort
+}
+
 # qemu_tcg_wrapper DIR: prints DIR, where a qemu-system-x86_64 runs the
 # real one without "-accel kvm"/"-accel hvf". kunit.py of Linux 6.18 and
 # later asks QEMU for KVM first; a /dev/kvm that exists but does not work
