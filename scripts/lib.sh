@@ -159,8 +159,9 @@ warnings() {	# warnings STOCK.log PATCHED.log: the W=1 and sparse messages that
 	# a new instance of a message stock ipr.c prints too counts.
 	# (scripts/check.sh's self-test runs this function on tests/selftest/ipr/;
 	# scripts/ipr.sh and scripts/upstream.sh use it.)
-	{ grep -E '(warning|error):' "$1" | sed 's/^/S /'
-	  grep -E '(warning|error):' "$2" | sed 's/^/P /'; } |
+	# (a log with no message is no failure, under pipefail too)
+	{ grep -E '(warning|error):' "$1" | sed 's/^/S /' || true
+	  grep -E '(warning|error):' "$2" | sed 's/^/P /' || true; } |
 		sed -E 's/^(S|P) [^ ]*:[0-9]+:([0-9]+:)? /\1 /' |
 		awk '{ m = substr($0, 3); n[m, substr($0, 1, 1)]++; seen[m] = 1 }
 		END { for (m in seen) if (n[m, "P"] + 0 > n[m, "S"] + 0)
