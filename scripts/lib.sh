@@ -205,10 +205,11 @@ verdict() {
 absorb() {
 	local np nf sum
 	echo "$1" | grep -E '^(PASS|FAIL) '
-	np=$(echo "$1" | grep -c '^PASS ')
-	nf=$(echo "$1" | grep -c '^FAIL ')
+	# (no match is no failure: callers may run under set -e and pipefail)
+	np=$(echo "$1" | grep -c '^PASS ' || true)
+	nf=$(echo "$1" | grep -c '^FAIL ' || true)
 	passed=$((passed + np)) failed=$((failed + nf))
-	sum=$(echo "$1" | grep -vE '^(PASS|FAIL) ' | grep -oE '[0-9]+ passed, [0-9]+ failed$' | tail -n1)
+	sum=$(echo "$1" | grep -vE '^(PASS|FAIL) ' | grep -oE '[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)
 	[ "$sum" = "$np passed, $nf failed" ] ||
 		verdict 1 "the checker it ran did not finish: $(echo "$1" | tail -n 3)"
 }
