@@ -207,24 +207,37 @@ do_format() {
 		baseopt=(--base="$(git -C "$KERNEL_TREE" rev-parse "v$version^{commit}")") ||
 			die "no tag v$version in $KERNEL_TREE"
 	fi
-	(cd "$wt" && git format-patch -q -v3 --no-signature --cover-letter \
+	(cd "$wt" && git -c user.name="$name" -c user.email="$email" \
+		format-patch -q -v3 --no-signature --cover-letter \
 		"${baseopt[@]}" -o "$tmp" base..HEAD) || die "git format-patch failed"
 	# without KERNEL_TREE the base is the local tag, not an upstream id
 	[ -n "${KERNEL_TREE:-}" ] || sed -i '/^base-commit: /d' "$tmp"/*.patch
+	# get_maintainer.pl names only PCI's for drivers/pci/msi/; the MSI
+	# core is the irq subsystem's and the other side of the restore is
+	# VFIO's: their maintainers and lists too, from the same MAINTAINERS
+	local extra
+	extra=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-rolestats --separator , -f kernel/irq/msi.c drivers/vfio/pci/vfio_pci_intrs.c) ||
+		die "get_maintainer.pl failed"
 	for p in "$tmp"/v3-000[1-9]-*.patch; do
 		maint=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
 			--no-rolestats --no-tree --separator , "$p") || die "get_maintainer.pl failed"
+		grep -q '^+++ b/drivers/pci/msi/' "$p" && maint="$maint,$extra"
 		python3 - "$p" "$maint" <<'PY'
 import sys
 path, maint = sys.argv[1], sys.argv[2]
 s = open(path).read()
 head, sep, rest = s.partition('\nSubject: ')
-s = head + '\nCc: ' + ', '.join(m.strip() for m in maint.split(',') if m.strip()) + sep + rest
+cc = []
+for m in (m.strip() for m in maint.split(',')):
+    if m and m not in cc:
+        cc.append(m)
+s = head + '\nCc: ' + ', '.join(cc) + sep + rest
 open(path, 'w').write(s)
 PY
 	done
 	maint=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
-		--no-rolestats --no-tree --separator , "$tmp"/v3-000[1-9]-*.patch)
+		--no-rolestats --no-tree --separator , "$tmp"/v3-000[1-9]-*.patch),$extra
 	python3 - "$tmp"/v3-0000-cover-letter.patch "$src/cover-letter.txt" "$version" \
 		"$maint" <<'PY'
 import sys
@@ -235,7 +248,11 @@ subject, body = lines[0], '\n'.join(lines[1:]).strip('\n')
 s = s.replace('*** SUBJECT HERE ***', subject)
 s = s.replace('*** BLURB HERE ***', body)
 head, sep, rest = s.partition('\nSubject: ')
-s = head + '\nCc: ' + ', '.join(m.strip() for m in maint.split(',') if m.strip()) + sep + rest
+cc = []
+for m in (m.strip() for m in maint.split(',')):
+    if m and m not in cc:
+        cc.append(m)
+s = head + '\nCc: ' + ', '.join(cc) + sep + rest
 open(path, 'w').write(s)
 PY
 	mkdir -p "$out"
