@@ -8,10 +8,10 @@
 #                              linux-source-SERIES, msix-resync and
 #                              tests/vfio/msix_resync_vfio.c built in;
 #                              SERIES+core: the same with the PCI core's
-#                              MSI-X restore fixed
-#                              (the upstream series' PCI/MSI patch,
-#                              drivers-ipr-patch/upstream/0003-*, release
-#                              suffix -core)
+#                              MSI-X restore fixed (the upstream series'
+#                              PCI/MSI patch, drivers-ipr-patch/upstream/
+#                              0003-*; for 7.2 the whole series), release
+#                              suffix -core
 #   vfio-build.sh h0|h0l    -> a host module: vfio-pci-core.ko rebuilt out
 #                              of tree from Debian's 6.12 source against
 #                              Debian's 6.12 generic headers; "H0" (the
@@ -41,17 +41,24 @@ l2)
 		touch "$wt/.done"
 	fi
 	if [ -n "$variant" ]; then
-		# patched beside the tree, then copied in only if it differs
-		# (rsync -c: a new file, no hard link written through; no rebuild
-		# when the patch did not change)
-		msi=drivers/pci/msi/msi.c
+		# Linux 7.2: the whole upstream series (drivers-ipr-patch/upstream/,
+		# written for it); older sources: its PCI/MSI patch alone. Patched
+		# beside the tree, then copied in only where it differs (rsync -c:
+		# a new file, no hard link written through; no rebuild when the
+		# patches did not change).
+		pset=("$TOP"/drivers-ipr-patch/upstream/0003-PCI-MSI-*.patch)
+		[ "$series" = 7.2 ] && pset=("$TOP"/drivers-ipr-patch/upstream/00[0-9][1-9]-*.patch)
+		files=$(cat "${pset[@]}" | sed -n 's|^+++ b/||p' | sort -u)
 		tmp=$(mktemp -d)
-		mkdir -p "$tmp/${msi%/*}"
-		cp "$pristine/$msi" "$tmp/$msi"
-		core=$(ls "$TOP"/drivers-ipr-patch/upstream/0003-PCI-MSI-*.patch)
-		patch -d "$tmp" -p1 -F0 -s --no-backup-if-mismatch < "$core" ||
-			die "${core#"$TOP"/} does not apply to linux-source-$series"
-		rsync -c "$tmp/$msi" "$wt/$msi"
+		for f in $files; do
+			mkdir -p "$tmp/$(dirname "$f")"
+			[ ! -e "$pristine/$f" ] || cp "$pristine/$f" "$tmp/$f"
+		done
+		for p in "${pset[@]}"; do
+			patch -d "$tmp" -p1 -F0 -s --no-backup-if-mismatch < "$p" ||
+				die "${p#"$TOP"/} does not apply to linux-source-$series"
+		done
+		(cd "$tmp" && rsync -c -R $files "$wt/")
 		rm -rf "$tmp"
 	fi
 	# The library in tree, as a guest-kernel builder puts it, and the
