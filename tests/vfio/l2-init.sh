@@ -43,10 +43,15 @@ else
 	n=0
 	while [ ! -b /dev/nvme0n1 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
 	[ -b /dev/nvme0n1 ] || echo "L2-NO-DISK"
-	# nvme0q1, the I/O queue of CPU 0 (entry 1), on every CPU's column:
-	# the reads run on CPU 0.
+	# nvme0q1, the first I/O queue (MSI-X entry 1), on every CPU's column.
+	# It serves blk-mq's hardware context 0, and the reads run on that
+	# context's first CPU: CPU 0 on 6.12; 7.2 maps its queues otherwise
+	# (there CPU 0's reads completed on another vector).
+	iocpu=$(sed 's/[,-].*//' /sys/block/nvme0n1/mq/0/cpu_list 2>/dev/null)
+	echo "L2-IOCPU ${iocpu:-none} (blk-mq hctx 0: $(cat /sys/block/nvme0n1/mq/0/cpu_list 2>/dev/null))"
+	iomask=$(printf '%x' $((1 << ${iocpu:-0})))
 	vec() { awk '/nvme0q1/ { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' /proc/interrupts; }
-	witness() { taskset 1 /vfio_tool read /dev/nvme0n1 $offs; }
+	witness() { taskset "$iomask" /vfio_tool read /dev/nvme0n1 $offs; }
 fi
 
 # mark P: the phase's end marker, 0xP3 (A 1, B 2, N 3, S 4, T 5, I 6,
