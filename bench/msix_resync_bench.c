@@ -128,6 +128,7 @@ static void bench_report(struct bench *b, const char *what, int n)
 enum bench_method {
 	M_RESYNC, M_SAVEREST, M_CYCLE, M_AFTER, M_CORE, M_REALLOC, M_PERIRQ
 };
+
 static const char * const method_name[] = {
 	"resync", "saverest", "cycle", "after", "core", "realloc", "perirq"
 };
