@@ -7,7 +7,8 @@
 #                        git am patch by patch; after each, the objects of
 #                        the C files it touches build with W=1 and sparse
 #                        (C=1) in the sid chroot (sid's gcc) with no
-#                        warning; checkpatch.pl --strict on each patch; the
+#                        message beyond the base's build of the same
+#                        objects; checkpatch.pl --strict on each patch; the
 #                        series' KUnit suite in QEMU: every case passes on
 #                        the series and the suite fails on the series
 #                        without its PCI/MSI fix (the mutant); the series
@@ -83,11 +84,11 @@ do_check() {
 	"$TOP/scripts/sid-chroot.sh" ccache sparse bc flex bison libelf-dev libssl-dev \
 		python3 make gcc >/dev/null
 	tree "$wt"
-	step "configuring x86_64_defconfig + drivers-ipr-patch/upstream/config (sid's gcc)"
+	# x86_64_defconfig; build() merges drivers-ipr-patch/upstream/config
+	# into it before every build
+	step "configuring x86_64_defconfig (sid's gcc)"
 	mkdir -p "$bdir"
-	sid sh -c "cd '$wt' && make -s O='$bdir' x86_64_defconfig &&
-		scripts/kconfig/merge_config.sh -m -O '$bdir' '$bdir/.config' '$src/config' >/dev/null &&
-		make -s O='$bdir' olddefconfig" >"$base/config.log" 2>&1 ||
+	sid sh -c "cd '$wt' && make -s O='$bdir' x86_64_defconfig" >"$base/config.log" 2>&1 ||
 		die "configuration failed; see $base/config.log"
 	# The base's warnings: the objects of every C file the series changes
 	# that exists before it (stock ipr.h has sparse warnings of its own)
@@ -200,6 +201,29 @@ kunit() {
 	absorb "$(python3 "$TOP/tests/upstream_kunit.py" "$kind" "$json" "$kbdir/test.log" 2>&1)"
 }
 
+# maintainers ARGS...: get_maintainer.pl of the pristine tree (its
+# MAINTAINERS), comma separated, without git history or roles
+maintainers() {
+	(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-rolestats --separator , "$@") || die "get_maintainer.pl $* failed"
+}
+
+# add_cc PATCH LIST: a Cc: header before the Subject:, LIST's addresses
+# once each, in order
+add_cc() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+path, maint = sys.argv[1], sys.argv[2]
+s = open(path).read()
+head, sep, rest = s.partition('\nSubject: ')
+cc = []
+for m in (m.strip() for m in maint.split(',')):
+    if m and m not in cc:
+        cc.append(m)
+open(path, 'w').write(head + '\nCc: ' + ', '.join(cc) + sep + rest)
+PY
+}
+
 do_format() {
 	local out=${1:-$OUT/upstream} wt=$base/format who name email tmp p maint
 	name=$(git -C "$TOP" config user.name || true)
@@ -229,45 +253,24 @@ do_format() {
 	# core is the irq subsystem's and the other side of the restore is
 	# VFIO's: their maintainers and lists too, from the same MAINTAINERS
 	local extra
-	extra=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
-		--no-rolestats --separator , -f kernel/irq/msi.c drivers/vfio/pci/vfio_pci_intrs.c) ||
-		die "get_maintainer.pl failed"
+	extra=$(maintainers -f kernel/irq/msi.c drivers/vfio/pci/vfio_pci_intrs.c)
 	for p in "$tmp"/v3-000[1-9]-*.patch; do
-		maint=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
-			--no-rolestats --no-tree --separator , "$p") || die "get_maintainer.pl failed"
+		maint=$(maintainers --no-tree "$p")
 		grep -q '^+++ b/drivers/pci/msi/' "$p" && maint="$maint,$extra"
-		python3 - "$p" "$maint" <<'PY'
-import sys
-path, maint = sys.argv[1], sys.argv[2]
-s = open(path).read()
-head, sep, rest = s.partition('\nSubject: ')
-cc = []
-for m in (m.strip() for m in maint.split(',')):
-    if m and m not in cc:
-        cc.append(m)
-s = head + '\nCc: ' + ', '.join(cc) + sep + rest
-open(path, 'w').write(s)
-PY
+		add_cc "$p" "$maint"
 	done
-	maint=$(cd "$pristine" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
-		--no-rolestats --no-tree --separator , "$tmp"/v3-000[1-9]-*.patch),$extra
-	python3 - "$tmp"/v3-0000-cover-letter.patch "$src/cover-letter.txt" "$version" \
-		"$maint" <<'PY'
+	python3 - "$tmp"/v3-0000-cover-letter.patch "$src/cover-letter.txt" "$version" <<'PY'
 import sys
-path, tpl, version, maint = sys.argv[1:5]
+path, tpl, version = sys.argv[1:4]
 s = open(path).read()
 lines = open(tpl).read().replace('@VERSION@', version).split('\n')
 subject, body = lines[0], '\n'.join(lines[1:]).strip('\n')
 s = s.replace('*** SUBJECT HERE ***', subject)
 s = s.replace('*** BLURB HERE ***', body)
-head, sep, rest = s.partition('\nSubject: ')
-cc = []
-for m in (m.strip() for m in maint.split(',')):
-    if m and m not in cc:
-        cc.append(m)
-s = head + '\nCc: ' + ', '.join(cc) + sep + rest
 open(path, 'w').write(s)
 PY
+	add_cc "$tmp"/v3-0000-cover-letter.patch \
+		"$(maintainers --no-tree "$tmp"/v3-000[1-9]-*.patch),$extra"
 	mkdir -p "$out"
 	rm -f "$out"/v3-*.patch
 	cp "$tmp"/v3-*.patch "$out/"

@@ -40,18 +40,24 @@ def cases():
     return re.findall(r'^\+\s*KUNIT_CASE\((\w+)\)', open(patch[0]).read(), re.M)
 
 
+def groups(top):
+    """every test group of kunit.py's JSON, nested ones included"""
+    todo = [top]
+    while todo:
+        g = todo.pop()
+        yield g
+        todo.extend(g.get('sub_groups', []))
+
+
 def statuses(path):
     """case -> status of the suite's cases in kunit.py's JSON, or None"""
     try:
         top = json.load(open(path))
     except (OSError, ValueError):
         return None
-    todo = [top]
-    while todo:
-        g = todo.pop()
+    for g in groups(top):
         if g.get('name') == SUITE:
             return {c['name']: c['status'] for c in g.get('test_cases', [])}
-        todo.extend(g.get('sub_groups', []))
     return None
 
 
@@ -119,13 +125,6 @@ def selftest():
                 open(dl, 'w').write(edit_log(open(dl).read()))
             r = judge(kind, dj, dl)
             res.append((any(not ok for ok, _ in r), 'doctored: %s fails' % name))
-
-        def groups(d):
-            todo = [d]
-            while todo:
-                g = todo.pop()
-                yield g
-                todo.extend(g.get('sub_groups', []))
 
         def drop_case(d):
             for g in groups(d):
