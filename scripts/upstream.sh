@@ -185,7 +185,7 @@ do_check() {
 # kunit.py (built in the sid chroot, run by the host's QEMU with TCG)
 kunit() {
 	local wt=$1 kbdir=$2 kind=$3 log=$base/kunit-$3.log json=$base/kunit-$3.json
-	step "KUnit pci_msix_restore on the $kind (kunit.py, x86_64, 2 vCPUs)"
+	step "KUnit pci_msix_restore on the $kind (kunit.py, x86_64; its kernel has no SMP)"
 	rm -f "$json"
 	if ! sid sh -c "cd '$wt' && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
 		--build_dir='$kbdir' --kunitconfig='$src/kunitconfig' \
