@@ -9,8 +9,9 @@ Usage: upstream_kunit.py series|mutant KUNIT-JSON GUEST-LOG
 The suite's cases are read from the series' patch that adds it
 (drivers-ipr-patch/upstream/, KUNIT_CASE lines). On the series every case
 passes; on the mutant (the series with its PCI/MSI fix reverted) the cases
-of the Enable edge fail and the others pass. In both, the guest's log has
-no BUG:, WARNING:, lockdep or sleeping-function line.
+of the Enable edge fail and the others pass. In both, the guest brought up
+more than one CPU (the suite runs on an SMP kernel) and its log has no BUG:,
+WARNING:, lockdep or sleeping-function line.
 """
 
 import glob
@@ -31,6 +32,8 @@ EDGE = {'pci_msix_restore_enable_kept', 'pci_msix_restore_enable_cleared',
         'pci_msix_restore_maskall_cleared'}
 BAD = re.compile(r'BUG:|WARNING:|INFO: possible|Invalid wait context|'
                  r'sleeping function called|ODEBUG:|kobject.*not initialized')
+# x86's "smp: Brought up 1 node, 4 CPUs"; a kernel without SMP has no line
+SMP = re.compile(r'smp: Brought up \d+ nodes?, (\d+) CPUs?')
 
 
 def cases():
@@ -87,6 +90,9 @@ def judge(kind, jpath, logpath):
         log = ''
     bad = [ln.strip() for ln in log.splitlines() if BAD.search(ln)]
     started = ('KTAP version' in log or 'TAP version' in log) and SUITE in log
+    cpus = [int(n) for n in SMP.findall(log)]
+    check(bool(cpus) and min(cpus) >= 2, '%s: the guest is SMP (%s)'
+          % (kind, ', '.join('%d CPUs' % n for n in cpus) or 'no "smp: Brought up" line'))
     check(started and not bad, '%s: the guest log has the suite and no BUG:/WARNING:/lockdep '
           'line%s' % (kind, (': ' + bad[0]) if bad else '' if started else ': no suite in it'))
     return res
@@ -109,7 +115,7 @@ def selftest():
               for k in ('series', 'mutant')}
         for k, (j, lg) in fx.items():
             r = judge(k, j, lg)
-            res.append((bool(r) and all(ok for ok, _ in r) and len(r) == len(cases()) + 1,
+            res.append((bool(r) and all(ok for ok, _ in r) and len(r) == len(cases()) + 2,
                         'the measured %s run is green with its %d checks' % (k, len(r))))
 
         def doctored(name, kind, edit_json=None, edit_log=None):
@@ -122,7 +128,11 @@ def selftest():
                 edit_json(d)
                 json.dump(d, open(dj, 'w'))
             if edit_log:
-                open(dl, 'w').write(edit_log(open(dl).read()))
+                text = open(dl).read()
+                if edit_log(text) == text:
+                    res.append((False, 'doctored: %s: the edit changed nothing' % name))
+                    return
+                open(dl, 'w').write(edit_log(text))
             r = judge(kind, dj, dl)
             res.append((any(not ok for ok, _ in r), 'doctored: %s fails' % name))
 
@@ -147,6 +157,11 @@ def selftest():
         doctored('a WARNING: line in the guest log', 'series',
                  edit_log=lambda s: s + '\n[    1.000000] WARNING: CPU: 0 PID: 1 at x\n')
         doctored('an empty guest log', 'series', edit_log=lambda s: '')
+        # what make upstream measured before its kunitconfig had CONFIG_SMP
+        doctored('a kernel without SMP (one CPU)', 'series',
+                 edit_log=lambda s: SMP.sub('', s))
+        doctored('an SMP kernel that brought up one CPU', 'mutant',
+                 edit_log=lambda s: SMP.sub('smp: Brought up 1 node, 1 CPU', s))
     finally:
         shutil.rmtree(tmp)
     return report(res, 'upstream-kunit selftest')
