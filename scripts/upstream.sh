@@ -197,7 +197,7 @@ do_check() {
 kunit() {
 	local wt=$1 kbdir=$2 kind=$3 log=$base/kunit-$3.log json=$base/kunit-$3.json
 	step "KUnit pci_msix_restore on the $kind (kunit.py, x86_64, SMP kernel, 4 vCPUs)"
-	rm -f "$json"
+	rm -f "$json" "$kbdir/test.log"
 	if ! sid sh -c "cd '$wt' && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
 		--build_dir='$kbdir' --kunitconfig='$src/kunitconfig' \
 		--make_options 'CC=ccache gcc' --jobs=$(nproc)" >"$log.build" 2>&1; then
@@ -209,7 +209,9 @@ kunit() {
 		python3 tools/testing/kunit/kunit.py exec --arch=x86_64 \
 		--build_dir="$kbdir" --qemu_args="-smp 4 -accel tcg" --timeout=600 \
 		--json="$json" pci_msix_restore) >"$log" 2>&1 || true
-	absorb "$(python3 "$TOP/tests/upstream_kunit.py" "$kind" "$json" "$kbdir/test.log" 2>&1)"
+	# the guest's log, kept per run (the next run writes test.log again)
+	cp "$kbdir/test.log" "$base/kunit-$kind.guest.log" 2>/dev/null || : >"$base/kunit-$kind.guest.log"
+	absorb "$(python3 "$TOP/tests/upstream_kunit.py" "$kind" "$json" "$base/kunit-$kind.guest.log" 2>&1)"
 }
 
 # maintainers ARGS...: get_maintainer.pl of the pristine tree (its
