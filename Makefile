@@ -30,7 +30,7 @@ KBUILD_OPTS += CONFIG_MSIX_RESYNC_E2E_TEST=m
 endif
 
 .PHONY: all modules clean install install-dev consumer help deps fetch modules-all checkpatch \
-	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr upstream upstream-patches vfio-repro vfio-matrix vfio-core vfio-safety deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
+	kernel-doc e2e kunit stress mutate mutate-ipr kernel-patches ipr upstream upstream-patches vfio-repro vfio-matrix vfio-core vfio-safety vfio-power deb deb-test bench bench-vfio check demo dkms-install dkms-remove dkms-test docs
 
 all: modules
 
@@ -107,6 +107,9 @@ vfio-core: deps ## Nested VFIO, L2 with the PCI core's MSI-X restore fixed (driv
 
 vfio-safety: deps ## Nested VFIO safety witness: can the device signal between the reset and the restore? Each method after R1 and R2, with a mutant; about 10 min
 	@scripts/check.sh vfio-safety
+
+vfio-power: deps ## Nested VFIO on POWER: pseries L1 (Debian 6.12 ppc64el, sPAPR TCE IOMMU) assigns an nvme to a pseries L2 (sid's QEMU 11.1), R1 and R2 with and without the library; L1 6.1 shown unable to; about 35 min
+	@scripts/check.sh vfio-power
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
 	@scripts/bench.sh

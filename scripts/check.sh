@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # msix-resync's test runner:
-#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|upstream|vfio|vfio-all|vfio-matrix|vfio-core|vfio-safety|all
+#   check.sh checkpatch|kernel-doc|e2e|consumer|deb|dkms|docs|help|kunit|stress|ipr|upstream|vfio|vfio-all|vfio-matrix|vfio-core|vfio-safety|vfio-power|all
 # Prints PASS/FAIL per check and ends with "N passed, M failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -48,6 +48,9 @@ declare -A MIN=(
 	[upstream]=84
 	# the core-fixed L2's cell, with all seven phases (make vfio-core)
 	[vfio-core]=27
+	# make vfio-power: L1 6.1 cannot assign (1); R1 with A,B,N (16) and
+	# R2 with all seven phases (27) on pseries
+	[vfio-power]=44
 	[kunit]=5 [ipr-kunit]=13 [kunit-insmod]=3
 	# the stress case: the boot-time KUnit run (no kmemleak report, no
 	# module run), the insmod run (its end, kmemleak), make stress (also
@@ -669,6 +672,34 @@ do_safety() {
 	tally "$res" vfio-safety safety $rc $key
 }
 
+# do_vfio_power: the nested VFIO test on POWER (scripts/vfio-power.sh,
+# Documentation/power.rst): Debian 6.1 as L1 must refuse the device as its
+# source says (vfio-pci's probe -EINVAL: no IOMMU_CAP_CACHE_COHERENCY on
+# powerpc before 6.10); L1 6.12 and L2 6.12 with sid's QEMU run R1 (A,B,N)
+# and R2 (every phase), judged by tests/vfio/check.py
+do_vfio_power() {
+	local d=$OUT/vfio-power cells=() rc res
+	mkdir -p "$d"
+	step "nested VFIO on POWER: L1 Debian 6.1 ppc64el (vfio-pci cannot take the device)"
+	VFIO_POWER_L1=6.1 "$TOP/scripts/vfio-power.sh" R2 "$d/l1-6.1" >/dev/null
+	if grep -qE 'vfio-pci: probe of [0-9a-f:.]+ failed with error -22' "$d/l1-6.1/l1-console.log" &&
+		grep -q 'L1-FAILED vfio-pci did not bind' "$d/l1-6.1/l1-console.log"; then
+		pass "vfio-power: L1 6.1 ppc64el: vfio-pci's probe fails with -22 (EINVAL), as 6.1's vfio_group_find_or_alloc() says for a device without IOMMU_CAP_CACHE_COHERENCY"
+	else
+		fail "vfio-power: L1 6.1 ppc64el: no 'probe ... failed with error -22' and 'L1-FAILED' in $d/l1-6.1/l1-console.log"
+	fi
+	for c in R1:A,B,N R2:A,B,N,S,T,I,F; do
+		step "nested VFIO on POWER: ${c%%:*}, phases ${c#*:}"
+		"$TOP/scripts/vfio-power.sh" "${c%%:*}" "$d/qsid-h6.12-6.12-${c%%:*}-H1" "${c#*:}"
+		cells+=("$d/qsid-h6.12-6.12-${c%%:*}-H1=$?")
+	done
+	res=$(python3 "$TOP/tests/vfio/check.py" --evidence "${cells[@]}")
+	rc=$?
+	echo "$res" > "$d/report.txt"
+	tally "$res" vfio-power cells $rc
+	echo "$res" | grep -vE '^(PASS|FAIL) |^[0-9]+ passed'
+}
+
 case $what in
 checkpatch) counted checkpatch do_checkpatch ;;
 kernel-doc) counted kernel-doc do_kernel_doc ;;
@@ -687,6 +718,7 @@ vfio-all) do_vfio all ;;
 vfio-matrix) do_vfio matrix ;;
 vfio-core) do_vfio core ;;
 vfio-safety) do_safety ;;
+vfio-power) counted vfio-power do_vfio_power ;;
 upstream) do_upstream ;;
 all)
 	counted harness do_selftest

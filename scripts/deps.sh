@@ -9,7 +9,7 @@ PKGS="make gcc gcc-12 libc6-dev bc kmod cpio xz-utils zstd rsync python3
       perl qemu-system-x86 busybox-static sparse ccache pahole
       libelf-dev libssl-dev flex bison quilt patch git dkms python3-sphinx
       lz4 qemu-system-data debootstrap dpkg-dev debhelper dh-dkms lintian
-      gcc-powerpc64le-linux-gnu qemu-system-ppc curl"
+      gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross qemu-system-ppc curl"
 
 missing=""
 for p in $PKGS; do

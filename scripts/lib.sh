@@ -227,7 +227,7 @@ mkinitramfs() {
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,dev,proc,sys}
 	cp "${BUSYBOX:-/bin/busybox}" "$stage/bin/busybox"
-	cp -r "$@" "$stage/"
+	[ $# -eq 0 ] || cp -r "$@" "$stage/"
 	cp "$init" "$stage/init"
 	chmod +x "$stage/init"
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

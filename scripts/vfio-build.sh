@@ -18,6 +18,7 @@
 #                              seed's host) with tests/vfio/h0-*.patch
 #                              applied, "H0L" with only h0-1-*.patch
 #   vfio-build.sh tool      -> tests/vfio/vfio_tool.c, static
+#   vfio-build.sh tool-ppc64el -> the same for ppc64el (make vfio-power)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -126,12 +127,14 @@ KBUILD
 	fi
 	echo "$src/vfio-pci-core.ko"
 	;;
-tool)
-	out=$base/tool
+tool|tool-ppc64el)
+	# ppc64el: for the pseries L1 of make vfio-power
+	out=$base/$what cc=gcc
+	[ "$what" = tool-ppc64el ] && cc=powerpc64le-linux-gnu-gcc
 	mkdir -p "$out"
 	if [ ! "$out/vfio_tool" -nt "$TOP/tests/vfio/vfio_tool.c" ]; then
-		step "building tests/vfio/vfio_tool.c (static)"
-		gcc -static -O2 -Wall -Wextra -Werror -o "$out/vfio_tool" \
+		step "building tests/vfio/vfio_tool.c (static, $cc)"
+		$cc -static -O2 -Wall -Wextra -Werror -o "$out/vfio_tool" \
 			"$TOP/tests/vfio/vfio_tool.c" || die "vfio_tool build failed"
 	fi
 	echo "$out/vfio_tool"

@@ -112,37 +112,8 @@ mkdir -p "$stage/mod/h0" "$stage/mod/h0l"
 # Debian's image package leaves modules.dep to depmod at installation.
 mdir=$root/lib/modules/$krel
 [ -e "$mdir/modules.dep" ] || /sbin/depmod -b "$root" "$krel" || die "depmod for $krel failed"
-python3 - "$mdir" "$stage/mod" vfio-pci vfio_iommu_type1 virtio_pci 9pnet_virtio 9p <<'PY' ||
-import lzma, os, sys
-mdir, dest, want = sys.argv[1], sys.argv[2], sys.argv[3:]
-deps = {}
-for line in open(os.path.join(mdir, 'modules.dep')):
-    mod, _, rest = line.partition(':')
-    deps[mod] = rest.split()
-name = lambda p: os.path.basename(p).split('.ko')[0].replace('-', '_')
-by_name = {name(m): m for m in deps}
-order = []
-def add(m):
-    for d in reversed(deps[m]):  # modprobe's order: the last listed first
-        add(d)
-    if m not in order:
-        order.append(m)
-builtin = {name(l.strip()) for l in open(os.path.join(mdir, 'modules.builtin'))}
-for w in want:
-    w = w.replace('-', '_')
-    if w in by_name:
-        add(by_name[w])
-    elif w not in builtin:
-        sys.exit('%s: neither a module nor built in' % w)
-with open(os.path.join(dest, 'order'), 'w') as f:
-    for m in order:
-        out = os.path.basename(m).split('.ko')[0] + '.ko'
-        src = os.path.join(mdir, m)
-        data = lzma.open(src).read() if m.endswith('.xz') else open(src, 'rb').read()
-        open(os.path.join(dest, out), 'wb').write(data)
-        f.write(out + '\n')
-PY
-	die "cannot resolve L1's modules from $mdir/modules.dep"
+python3 "$TOP/scripts/kmod-closure.py" "$mdir" "$stage/mod" vfio-pci vfio_iommu_type1 \
+	virtio_pci 9pnet_virtio 9p || die "cannot resolve L1's modules from $mdir/modules.dep"
 cp "$h0" "$stage/mod/h0/"
 cp "$h0l" "$stage/mod/h0l/"
 # What each host's module is, for the checker to compare with what L1 loads.

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of L1, the nested VFIO test's host: a Debian generic kernel with
-# an emulated intel-iommu. Loads vfio (H1: Debian's vfio-pci-core; H0,
+# an emulated intel-iommu (make vfio-power: Debian's ppc64el kernel in a
+# pseries guest, the sPAPR TCE IOMMU, an L2 that is pseries too). Loads vfio (H1: Debian's vfio-pci-core; H0,
 # H0L: rebuilt ones, see scripts/vfio-run.sh) and 9p (mod/order), gives
 # the device (msixr.dev: the nvme, or the e1000e for R3) to vfio-pci,
 # mounts L2's hypervisor root (L0's / or a Debian chroot) read-only and
@@ -36,7 +37,13 @@ dev=$(arg dev)
 bench=
 [ "$dev" = ivshmem ] && bench="msixr.counts=$(arg counts) msixr.methods=$(arg methods) msixr.runs=$(arg runs) msixr.window=$(arg window)"
 echo "L1-START $(uname -r) reset=$reset host=$host dev=$dev"
-fail() { echo "L1-FAILED $*"; poweroff -f; }
+fail() {
+	# what the kernel said of IOMMU groups, TCE tables, DMA windows, vfio
+	dmesg | grep -iE 'iommu|tce|dma.window|vfio|eeh' | grep -v 'L1-' | tail -n 30 |
+		while read -r l; do echo "L1-DMESG $l"; done
+	echo "L1-FAILED $*"
+	poweroff -f
+}
 
 case $host in
 H0) core=/mod/h0/vfio-pci-core.ko ;;
@@ -70,7 +77,9 @@ mount -t tmpfs tmpfs /host/tmp
 mkdir -p "/host$out" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/host$out" || fail "9p out"
 mkfifo /host/tmp/sync.in /host/tmp/sync.out
-echo "L1-QEMU $(chroot /host qemu-system-x86_64 --version | head -n 1)"
+qsys=qemu-system-x86_64
+[ "$(uname -m)" = ppc64le ] && qsys=qemu-system-ppc64
+echo "L1-QEMU $(chroot /host $qsys --version | head -n 1)"
 # the entries L2's driver uses: the nvme's admin and first I/O queues,
 # the e1000e's five causes
 count=4
@@ -93,17 +102,39 @@ hostwork() {
 	echo "L1-HOSTWORK $1 set_irqs=$(grep -c ' setirqs:' $tr) vectors_on=$(grep ' vector:' $tr | grep -vc 'fd=-1') vectors_off=$(grep ' vector:' $tr | grep -c 'fd=-1') lost=$(echo "$written" | awk 'NF == 2 { print $1 - $2; ok = 1 } END { if (!ok) print "?" }')"
 }
 
-chroot /host qemu-system-x86_64 -accel tcg,thread=single -M q35 -cpu max -smp 4 -m 256 \
-	-bios /usr/share/qemu/qboot.rom -display none -monitor none \
-	-no-reboot -nic none \
-	-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 msixr.phases=$(arg phases) msixr.dev=$dev $bench printk.devkmsg=on" \
-	-serial "file:$out/l2-console.log" \
-	-chardev pipe,id=sync,path=/tmp/sync -serial chardev:sync \
-	-device vfio-pci,host="$bdf" \
-	-trace 'vfio_msix_*' -trace 'vfio_msi_*' -trace vfio_pci_write_config \
-	-D "$out/l2-qemu-trace.log" > /host/tmp/qemu.out 2>&1 &
+l2args="panic=-1 loglevel=7 msixr.phases=$(arg phases) msixr.dev=$dev $bench printk.devkmsg=on"
+l2trace="-trace vfio_msix_* -trace vfio_msi_* -trace vfio_pci_write_config"
+set -f	# $l2trace's patterns are QEMU's
+if [ "$(uname -m)" = ppc64le ]; then
+	# make vfio-power: L2 is pseries (VOF, no SLOF) with Debian's ppc64el
+	# kernel and an NVRAM SLOF formatted (vfio-power.sh); the sync line is
+	# its second console, a spapr-vty (hvc1). 2 vCPUs: with 4, on one
+	# thread of a TCG inside a TCG, its lockup detector fires at boot
+	# ("watchdog: CPU 0 became stuck", a Call Trace)
+	chroot /host qemu-system-ppc64 -accel tcg,thread=single \
+		-M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
+		-cpu power9 -smp 2 -m 512 -display none -monitor none -no-reboot -nic none \
+		-drive file="$out/l2-nvram.img",if=none,format=raw,id=nvram \
+		-global spapr-nvram.drive=nvram \
+		-kernel "$out/l2-vmlinux" -initrd "$out/l2-initrd.cpio.gz" \
+		-append "console=hvc0 nvme_core.io_timeout=5 nvme_core.admin_timeout=5 msixr.sync=hvc1 $l2args" \
+		-serial "file:$out/l2-console.log" \
+		-chardev pipe,id=sync,path=/tmp/sync -device spapr-vty,chardev=sync \
+		-device vfio-pci,host="$bdf" $l2trace \
+		-D "$out/l2-qemu-trace.log" > /host/tmp/qemu.out 2>&1 &
+else
+	chroot /host qemu-system-x86_64 -accel tcg,thread=single -M q35 -cpu max -smp 4 -m 256 \
+		-bios /usr/share/qemu/qboot.rom -display none -monitor none \
+		-no-reboot -nic none \
+		-kernel "$out/l2-bzImage" -initrd "$out/l2-initrd.cpio.gz" \
+		-append "console=ttyS0 nvme_core.io_timeout=3 nvme_core.admin_timeout=3 $l2args" \
+		-serial "file:$out/l2-console.log" \
+		-chardev pipe,id=sync,path=/tmp/sync -serial chardev:sync \
+		-device vfio-pci,host="$bdf" $l2trace \
+		-D "$out/l2-qemu-trace.log" > /host/tmp/qemu.out 2>&1 &
+fi
 qemu=$!
+set +f
 echo "L1-L2-QEMU started"
 
 # Opening a FIFO blocks until its other end is open: wait (bounded) until

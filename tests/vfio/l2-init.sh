@@ -5,7 +5,7 @@
 # (msixr.dev=e1000e, the real reset R3). For each phase of msixr.phases
 # (A stock, B msix-resync, N negative control; S, T, I, F: a reset learnt
 # of only afterwards, Documentation/vfio.rst): save, tell L1 "ready P" on
-# ttyS1 and wait for its "go" (L1 plays the backdoor reset meanwhile),
+# ttyS1 (pseries: hvc1) and wait for its "go" (L1 plays the backdoor reset meanwhile),
 # restore, read the disk (e1000e: program the device again and raise each
 # vector once), write the phase's end marker (mark), tell L1 "done P" and
 # wait for "ok" (L1 dumps the table). No sleeps: the serial line is the
@@ -26,6 +26,16 @@ mount -t devtmpfs dev /dev 2>/dev/null
 exec > /dev/kmsg 2>&1
 mount -t debugfs nodev /sys/kernel/debug
 echo "L2-START $(uname -r)"
+# The pseries L2 (make vfio-power) is Debian's kernel: the nvme driver,
+# msix-resync and the test code are modules (mod/order), and L1's sync
+# line is the second hvc console (msixr.sync=hvc1) instead of ttyS1.
+if [ -e /mod/order ]; then
+	while read -r m; do
+		insmod "/mod/$m" || echo "L2-CTL-FAILED insmod $m"
+	done < /mod/order
+fi
+sync=/dev/$(sed -n 's/.*msixr\.sync=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ "$sync" = /dev/ ] && sync=/dev/ttyS1
 phases=$(sed -n 's/.*msixr\.phases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 dev=$(sed -n 's/.*msixr\.dev=\([^ ]*\).*/\1/p' /proc/cmdline)
 ctl=/sys/kernel/debug/msix_resync_vfio/ctl
@@ -81,8 +91,8 @@ mark() {
 }
 
 arg() { sed -n "s/.*msixr\.$1=\([^ ]*\).*/\1/p" /proc/cmdline | tr , ' '; }
-stty -F /dev/ttyS1 raw -echo
-exec 3<>/dev/ttyS1
+stty -F "$sync" raw -echo
+exec 3<>"$sync"
 say() { printf '%s\n' "$1" >&3; }
 hear() {
 	read -r reply <&3
