@@ -65,8 +65,10 @@ kmods() {	# kmods SERIES DEST MODULE...: a ppc64el kernel's modules into
 	shift 2
 	root=$(fetch_kernel "$series-ppc64el")
 	krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series-ppc64el/krel")
+	# trixie's image is /usr-merged, bookworm's is not
 	mdir=$root/usr/lib/modules/$krel
-	[ -e "$mdir/modules.dep" ] || /sbin/depmod -b "$root/usr" "$krel" ||
+	[ -d "$mdir" ] || mdir=$root/lib/modules/$krel
+	[ -e "$mdir/modules.dep" ] || /sbin/depmod -b "${mdir%/lib/modules/*}" "$krel" ||
 		die "depmod for $krel failed"
 	mkdir -p "$dest"
 	python3 "$TOP/scripts/kmod-closure.py" "$mdir" "$dest" "$@" ||
