@@ -22,7 +22,7 @@ declare -A MIN=(
 	# the harness's self-test (do_selftest): its own lines, and each
 	# checker's self-test it tallies
 	[harness]=59 [harness-kmemleak]=6 [harness-drift]=6 [harness-lintian]=7
-	[harness-dkms]=5 [harness-mutate-ipr]=6 [harness-mutate]=15 [harness-vfio]=43
+	[harness-dkms]=5 [harness-mutate-ipr]=6 [harness-mutate]=15 [harness-vfio]=48
 	[harness-safety]=9 [harness-upstream]=9
 	# layers that print their PASS/FAIL lines themselves (counted)
 	[builds]=6 [help]=1 [checkpatch]=14 [kernel-doc]=2 [docs]=2 [dkms]=5

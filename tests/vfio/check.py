@@ -763,7 +763,7 @@ def main(argv):
 # --- the checker's self-test -------------------------------------------
 SELFTEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'selftest')
 FILES = {'l1': 'l1-console.log', 'l2': 'l2-console.log', 'trace': 'l2-qemu-trace.log',
-         'rc': 'run.rc'}
+         'rc': 'run.rc', 'md5': 'host-modules.md5'}
 
 
 def drop(rx):
@@ -817,6 +817,7 @@ def bad_args(path):
 
 
 R2, R1H0, R3, CORE = '6.12-R2-H1', '6.12-R1-H0', '6.12-R3-H1', '6.12+core-R2-H1'
+POWER = 'qsid-h6.12-6.12-R2-H1'  # make vfio-power's R2 cell (pseries)
 MARK = r'vfio_pci_write_config.*@0xc, 0x%s, len=0x1'
 
 
@@ -839,6 +840,16 @@ def asks(phases, cell=R2):
 # edits: (file, edit)..., and optionally the cell's name, the exit status
 # its caller saw, something to run on it)
 DOCTORED = [
+    # issue 28: a pseries cell (make vfio-power) has 2 vCPUs in L2 and
+    # Debian's vfio-pci-core only; an x86 cell still needs its three hosts
+    ('a pseries cell whose L2 brought up one vCPU', POWER, ['L2 ran SMP'],
+     [('l2', sub(r'L2-CPUS 2', 'L2-CPUS 1'))]),
+    ('a pseries cell with the lockup detector\'s Call Trace in L2', POWER, ['no BUG:'],
+     [('l2', add(r'L2-CPUS', '[   14.097227] Call Trace:'))]),
+    ('a pseries cell whose host list names a rebuilt host too', POWER, ['L1 runs host'],
+     [('md5', add(r'^H1 ', 'H0 0123456789abcdef0123456789abcdef'))]),
+    ('an x86 cell whose host list has Debian\'s only', R2, ['L1 runs host'],
+     [('md5', drop(r'^H0'))]),
     # issue 26: the L2 kernel with the PCI core's MSI-X restore fixed
     ('a core cell whose L2 is the stock kernel (no -core release)', CORE,
      ['ran what its name asks for'],
