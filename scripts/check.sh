@@ -25,7 +25,7 @@ declare -A MIN=(
 	[harness-dkms]=5 [harness-mutate-ipr]=6 [harness-mutate]=15 [harness-vfio]=48
 	[harness-safety]=9 [harness-upstream]=9
 	# layers that print their PASS/FAIL lines themselves (counted)
-	[builds]=6 [help]=1 [checkpatch]=14 [kernel-doc]=2 [docs]=2 [dkms]=5
+	[builds]=6 [help]=1 [checkpatch]=14 [kernel-doc]=2 [docs]=2 [dkms]=6
 	# e2e: the vanished device's two host-bridge checks do not run on
 	# pseries (RTAS config cycles are not traced)
 	[e2e-x86_64]=72 [e2e-ppc64le]=70
@@ -469,13 +469,18 @@ do_dkms() {
 		krels="$krels $krel"
 	done
 	step "dkms add, build, install for:$krels"
-	local first=1 log=$OUT/dkms.log
+	local first=1 log=$OUT/dkms.log canary=$OUT/dkms-env
 	: > "$log"
+	# A user's OUT in the environment reaches dkms's make (its CLEAN ran
+	# the Makefile's "rm -rf $(OUT)" and took make check's logs with it):
+	# dkms runs here with OUT naming a directory that must survive
+	mkdir -p "$canary" && echo keep > "$canary/canary"
 	for krel in $krels; do
 		if [ $first = 1 ]; then
-			make -C "$TOP" --no-print-directory dkms-install KERNELRELEASE_DKMS="$krel" >>"$log" 2>&1
+			OUT=$canary make -C "$TOP" --no-print-directory dkms-install \
+				KERNELRELEASE_DKMS="$krel" >>"$log" 2>&1
 		else
-			dkms install "msix-resync/$ver" -k "$krel" >>"$log" 2>&1
+			OUT=$canary dkms install "msix-resync/$ver" -k "$krel" >>"$log" 2>&1
 		fi || { cat "$log"; fail "dkms: build and install for $krel"; continue; }
 		first=0
 		if dkms status "msix-resync/$ver" -k "$krel" 2>/dev/null | grep -q ': installed'; then
@@ -493,7 +498,12 @@ do_dkms() {
 			echo "$mi"; fail "dkms: modinfo of the installed module for $krel"
 		fi
 	done
-	make -C "$TOP" --no-print-directory dkms-remove >>"$log" 2>&1
+	OUT=$canary make -C "$TOP" --no-print-directory dkms-remove >>"$log" 2>&1
+	if [ -e "$canary/canary" ]; then
+		pass "dkms: build, install and remove leave the directory an OUT in the environment names"
+	else
+		fail "dkms: build, install or remove deleted $canary, named by OUT in dkms's environment"
+	fi
 	if [ -z "$(dkms status msix-resync 2>/dev/null)" ] &&
 	   [ ! -e "/usr/src/msix-resync-$ver" ] &&
 	   [ -z "$(find /lib/modules/*/updates -name 'msix_resync.ko*' 2>/dev/null)" ]; then
