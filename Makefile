@@ -108,7 +108,7 @@ vfio-core: deps ## Nested VFIO, L2 with the PCI core's MSI-X restore fixed (driv
 vfio-safety: deps ## Nested VFIO safety witness: can the device signal between the reset and the restore? Each method after R1 and R2, with a mutant; about 10 min
 	@scripts/check.sh vfio-safety
 
-vfio-power: deps ## Nested VFIO on POWER: pseries L1 (Debian 6.12 ppc64el, sPAPR TCE IOMMU) assigns an nvme to a pseries L2 (sid's QEMU 11.1), R1 and R2 with and without the library; L1 6.1 shown unable to; about 35 min
+vfio-power: deps ## Nested VFIO on POWER: pseries L1 (Debian 6.12 ppc64el, sPAPR TCE IOMMU) assigns an nvme to a pseries L2 (sid's QEMU 11.1), R1 and R2 with and without the library; L1 6.1 shown unable to; about 20 min
 	@scripts/check.sh vfio-power
 
 bench: deps ## Benchmark resync against free+realloc and per-irq re-request, 1..2048 vectors
