@@ -197,6 +197,21 @@ WRAP
 # WHAT" when RC is 0), absorb OUTPUT for another checker's PASS/FAIL lines
 # (a FAIL too when it did not end with its own "N passed, M failed"
 # matching them), verdicts_end for the summary and the exit status.
+# nested_progress OUTDIR PIDFILE: in the background, the milestones of a
+# nested boot's two levels as their consoles log them (vfio-run.sh,
+# vfio-power.sh); the tail's pid goes to PIDFILE, and killing it ends the
+# filter after it (EOF)
+nested_progress() {
+	local outdir=$1 pidfile=$2 t0
+	t0=$(date +%s)
+	touch "$outdir/l1-console.log" "$outdir/l2-console.log"
+	{ tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
+	  echo $! > "$pidfile"; } |
+		grep --line-buffered -E '^(\[[ 0-9.]*\] )?(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL|CYCLE))' |
+		sed -u 's/^\[[ 0-9.]*\] //' |
+		while read -r line; do info "[$(( $(date +%s) - t0 ))s] $line"; done &
+}
+
 verdicts_begin() { VERDICT_LABEL=$1 passed=0 failed=0; }
 verdict() {
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); echo "PASS $VERDICT_LABEL: $2"

@@ -120,12 +120,8 @@ disk=$MSIX_RESYNC_CACHE/vfio/disk.img
 
 step "nested boot on POWER: reset $reset, L0 QEMU $(qemu-system-ppc64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), L1 Debian $l1 ppc64el, L2 Debian 6.12 ppc64el"
 start=$(date +%s)
-touch "$outdir/l1-console.log" "$outdir/l2-console.log"
-{ tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
-  echo $! > "$stage/tail.pid"; } |
-	grep --line-buffered -E '^(\[[ 0-9.]*\] )?(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL))' |
-	sed -u 's/^\[[ 0-9.]*\] //' |
-	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
+# cleanup() stops the tail
+nested_progress "$outdir" "$stage/tail.pid"
 timeout "${VFIO_TIMEOUT:-3600}" qemu-system-ppc64 -accel tcg \
 	-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
 	-cpu power9 -smp 1 -m 2G -display none -monitor none -no-reboot -nic none \

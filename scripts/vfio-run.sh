@@ -146,14 +146,8 @@ fi
 
 step "nested boot: L2 linux-source-$l2series, reset $reset on the $dev, host $host (L1 $krel, L2's QEMU from $qsuite)"
 start=$(date +%s)
-# Progress: the milestones of both levels as they are logged.
-touch "$outdir/l1-console.log" "$outdir/l2-console.log"
-{ tail -q -n +1 -F "$outdir/l1-console.log" "$outdir/l2-console.log" 2>/dev/null &
-  echo $! > "$stage/tail.pid"; } |
-	grep --line-buffered -E '^(\[[ 0-9.]*\] )?(L1-(START|HOST|BOUND|QEMU|RESET|L2-QEMU|END|FAILED)|L2-(START|CPUS|PHASE|END|NO-|SYNC|CTL|CYCLE))' |
-	sed -u 's/^\[[ 0-9.]*\] //' |
-	while read -r line; do info "[$(( $(date +%s) - start ))s] $line"; done &
-# cleanup() stops tail, which ends the filter after it (EOF).
+# cleanup() stops the tail
+nested_progress "$outdir" "$stage/tail.pid"
 timeout "${VFIO_TIMEOUT:-900}" qemu-system-x86_64 \
 	-accel tcg,thread=multi -M q35 -cpu max -smp 2 -m 3G \
 	-device intel-iommu,intremap=on,caching-mode=on \
