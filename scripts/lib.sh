@@ -192,11 +192,24 @@ WRAP
 	echo "$wrap"
 }
 
-# A checker of its own (consumer.sh, deb.sh, deb-chroot-test.sh):
-# verdicts_begin LABEL, then verdict RC WHAT for each check ("PASS LABEL:
-# WHAT" when RC is 0), absorb OUTPUT for another checker's PASS/FAIL lines
-# (a FAIL too when it did not end with its own "N passed, M failed"
-# matching them), verdicts_end for the summary and the exit status.
+# kmod_closure ROOT KREL DEST MODULE...: what a guest's initramfs loads
+# from the unpacked Debian image ROOT of kernel KREL: MODULEs with what
+# each needs, in modules.dep's order, into DEST with DEST/order
+# (kmod-closure.py). Debian's image leaves modules.dep to depmod at
+# installation, and keeps its modules in /usr/lib (trixie on, /usr-merged)
+# or /lib (bookworm's ppc64el image).
+kmod_closure() {
+	local root=$1 krel=$2 dest=$3 mdir
+	shift 3
+	mdir=$root/usr/lib/modules/$krel
+	[ -d "$mdir" ] || mdir=$root/lib/modules/$krel
+	[ -e "$mdir/modules.dep" ] || /sbin/depmod -b "${mdir%/lib/modules/*}" "$krel" ||
+		die "depmod for $krel failed"
+	mkdir -p "$dest"
+	python3 "$TOP/scripts/kmod-closure.py" "$mdir" "$dest" "$@" ||
+		die "cannot resolve the modules of $krel from $mdir/modules.dep"
+}
+
 # nested_progress OUTDIR PIDFILE: in the background, the milestones of a
 # nested boot's two levels as their consoles log them (vfio-run.sh,
 # vfio-power.sh); the tail's pid goes to PIDFILE, and killing it ends the
@@ -212,6 +225,11 @@ nested_progress() {
 		while read -r line; do info "[$(( $(date +%s) - t0 ))s] $line"; done &
 }
 
+# A checker of its own (consumer.sh, deb.sh, deb-chroot-test.sh):
+# verdicts_begin LABEL, then verdict RC WHAT for each check ("PASS LABEL:
+# WHAT" when RC is 0), absorb OUTPUT for another checker's PASS/FAIL lines
+# (a FAIL too when it did not end with its own "N passed, M failed"
+# matching them), verdicts_end for the summary and the exit status.
 verdicts_begin() { VERDICT_LABEL=$1 passed=0 failed=0; }
 verdict() {
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); echo "PASS $VERDICT_LABEL: $2"
@@ -249,6 +267,11 @@ mkinitramfs() {
 	rm -rf "$stage"
 }
 
+# A pseries POWER9 guest under TCG (e1000e_guest, vfio-power.sh): the
+# speculation mitigations TCG cannot provide declared broken or off
+PSERIES=(-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+	 -cpu power9)
+
 # e1000e_guest OUTDIR CPUS KERNEL INITRD: boot a kernel in QEMU (TCG) with an
 # e1000e behind a PCIe root port, the serial console in OUTDIR/console.log
 # and QEMU's MSI-X, config-space and MMIO trace events in OUTDIR/trace.log
@@ -264,8 +287,7 @@ e1000e_guest() {
 	[ "$cpus" -gt 1 ] && accel=tcg,thread=single
 	rm -f "$outdir/console.log" "$outdir/trace.log"
 	if [ "$arch" = ppc64le ]; then
-		machine=(qemu-system-ppc64 -M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
-			-cpu power9 -m 1024 -device pci-bridge,id=br1,chassis_nr=1,shpc=off
+		machine=(qemu-system-ppc64 "${PSERIES[@]}" -m 1024 -device pci-bridge,id=br1,chassis_nr=1,shpc=off
 			-device e1000e,bus=br1,addr=0,id=nic0)
 		append="console=hvc0 panic=-1 loglevel=7"
 	else

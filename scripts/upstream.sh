@@ -78,6 +78,10 @@ build() {
 		make O='$bdir' -j$(nproc) CC='ccache gcc' W=1 C=1 $DRIVERS" >"$log" 2>&1
 }
 
+compiled() {	# compiled LOG: how many objects the build in LOG compiled
+	grep -cE '^  CC( \[M\])? ' "$1" || true
+}
+
 pass() { verdict 0 "$*"; }
 fail() { verdict 1 "$*"; }
 
@@ -98,12 +102,12 @@ do_check() {
 	# their own): every object of $DRIVERS compiled and checked again
 	# (ccache replays the compiler's messages; sparse runs every time)
 	step "the base: building $DRIVERS with W=1 C=1 (amdgpu: about 900 files)"
+	# (amdgpu's display objects are under amd/display, beside amd/amdgpu)
 	(cd "$bdir" && rm -f drivers/scsi/ipr.o &&
 	 find drivers/pci/msi drivers/gpu/drm/amd -name '*.o' -delete 2>/dev/null) || true
 	build "$base/build-0.log" || die "the base does not build; see $base/build-0.log"
-	local nb
-	nb=$(grep -cE '^  CC( \[M\])? ' "$base/build-0.log" || true)
-	info "the base: $nb objects compiled, $(grep -c '^  CHECK ' "$base/build-0.log" || true) checked by sparse"
+	info "the base: $(compiled "$base/build-0.log") objects compiled," \
+		"$(grep -c '^  CHECK ' "$base/build-0.log" || true) checked by sparse"
 	n=0
 	for p in "${patches[@]}"; do
 		n=$((n + 1))
@@ -136,7 +140,7 @@ do_check() {
 			fail "patch $n: W=1 or sparse warnings the base does not have (see $log)"
 		else
 			pass "patch $n: ipr, PCI/MSI and amdgpu build with W=1 and sparse," \
-				"no warning beyond the base's ($(grep -cE '^  CC( \[M\])? ' "$log" || true) objects rebuilt;" \
+				"no warning beyond the base's ($(compiled "$log") objects rebuilt;" \
 				"its C files: ${objs:-none})"
 		fi
 	done

@@ -60,19 +60,12 @@ if [ ! -e "$qroot/.done" ]; then
 fi
 
 kmods() {	# kmods SERIES DEST MODULE...: a ppc64el kernel's modules into
-	# DEST (kmod-closure.py); prints the kernel
-	local series=$1 dest=$2 root krel mdir
+	# DEST (kmod_closure); prints the kernel
+	local series=$1 dest=$2 root krel
 	shift 2
 	root=$(fetch_kernel "$series-ppc64el")
 	krel=$(cat "$MSIX_RESYNC_CACHE/debian/$series-ppc64el/krel")
-	# trixie's image is /usr-merged, bookworm's is not
-	mdir=$root/usr/lib/modules/$krel
-	[ -d "$mdir" ] || mdir=$root/lib/modules/$krel
-	[ -e "$mdir/modules.dep" ] || /sbin/depmod -b "${mdir%/lib/modules/*}" "$krel" ||
-		die "depmod for $krel failed"
-	mkdir -p "$dest"
-	python3 "$TOP/scripts/kmod-closure.py" "$mdir" "$dest" "$@" ||
-		die "cannot resolve the modules of $krel"
+	kmod_closure "$root" "$krel" "$dest" "$@"
 	echo "$root/boot/vmlinux-$krel"
 }
 
@@ -100,9 +93,8 @@ if [ ! -s "$nvram" ]; then
 	truncate -s 64K "$stage/nvram.img"
 	busybox_init </dev/null > "$stage/off"
 	mkinitramfs "$stage/nv.cpio.gz" "$stage/off"
-	timeout 600 qemu-system-ppc64 -accel tcg \
-		-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
-		-cpu power9 -m 512 -display none -monitor none -no-reboot -nic none \
+	timeout 600 qemu-system-ppc64 -accel tcg "${PSERIES[@]}" -m 512 \
+		-display none -monitor none -no-reboot -nic none \
 		-serial "file:$base/nvram.log" -kernel "$l2kernel" -initrd "$stage/nv.cpio.gz" \
 		-append "console=hvc0 panic=-1" \
 		-drive "file=$stage/nvram.img,if=none,format=raw,id=nvram" \
@@ -122,9 +114,8 @@ step "nested boot on POWER: reset $reset, L0 QEMU $(qemu-system-ppc64 --version 
 start=$(date +%s)
 # cleanup() stops the tail
 nested_progress "$outdir" "$stage/tail.pid"
-timeout "${VFIO_TIMEOUT:-3600}" qemu-system-ppc64 -accel tcg \
-	-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
-	-cpu power9 -smp 1 -m 2G -display none -monitor none -no-reboot -nic none \
+timeout "${VFIO_TIMEOUT:-3600}" qemu-system-ppc64 -accel tcg "${PSERIES[@]}" \
+	-smp 1 -m 2G -display none -monitor none -no-reboot -nic none \
 	-serial "file:$outdir/l1-console.log" \
 	-kernel "$l1kernel" -initrd "$outdir/l1-initrd.cpio.gz" \
 	-append "console=hvc0 panic=-1 loglevel=7 iomem=relaxed printk.devkmsg=on msixr.reset=$reset msixr.host=H1 msixr.out=$outdir msixr.phases=$phases msixr.dev=nvme" \

@@ -107,13 +107,9 @@ disk=$MSIX_RESYNC_CACHE/vfio/disk.img
 step "building the L1 and L2 initramfs"
 stage=$(mktemp -d)
 mkdir -p "$stage/mod/h0" "$stage/mod/h0l"
-# What L1 loads, with what each needs, in modules.dep's order (it differs
-# between kernels: netfs, fscache, vfio's own split), listed in mod/order.
-# Debian's image package leaves modules.dep to depmod at installation.
-mdir=$root/lib/modules/$krel
-[ -e "$mdir/modules.dep" ] || /sbin/depmod -b "$root" "$krel" || die "depmod for $krel failed"
-python3 "$TOP/scripts/kmod-closure.py" "$mdir" "$stage/mod" vfio-pci vfio_iommu_type1 \
-	virtio_pci 9pnet_virtio 9p || die "cannot resolve L1's modules from $mdir/modules.dep"
+# What L1 loads, with what each needs (it differs between kernels: netfs,
+# fscache, vfio's own split), listed in mod/order
+kmod_closure "$root" "$krel" "$stage/mod" vfio-pci vfio_iommu_type1 virtio_pci 9pnet_virtio 9p
 cp "$h0" "$stage/mod/h0/"
 cp "$h0l" "$stage/mod/h0l/"
 # What each host's module is, for the checker to compare with what L1 loads.

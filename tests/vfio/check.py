@@ -515,16 +515,18 @@ class Checker:
         self.check('%s no BUG:, WARNING:, Oops, general protection fault, panic, '
                    'lockdep, KASAN or UBSAN line in L1 or L2' % t, not alarms, alarms[:3])
         cpus = [s.split()[1] for s in c.l2 if s.startswith('L2-CPUS ')]
-        # a pseries L2 (make vfio-power) has 2: with 4, multiplexed on one
-        # thread of a TCG inside a TCG, its lockup detector fires at boot
-        want = '2' if 'powerpc64le' in c.l1_release() else '4'
+        # make vfio-power's cells: a pseries L1 and L2
+        pseries = 'powerpc64le' in c.l1_release()
+        # a pseries L2 has 2: with 4, multiplexed on one thread of a TCG
+        # inside a TCG, its lockup detector fires at boot
+        want = '2' if pseries else '4'
         self.check('%s L2 ran SMP, with %s vCPUs' % (t, want), cpus == [want], cpus)
         host = [s for s in c.l1 if s.startswith('L1-HOST')]
         kv = dict(re.findall(r'(\w+)=(\S*)', host[0])) if host else {}
         rebuilt = c.host != 'H1'
         # vfio-run.sh lists the three hosts' modules, all different;
         # vfio-power.sh (a pseries L1) has Debian's only
-        hosts = 1 if 'powerpc64le' in c.l1_release() else 3
+        hosts = 1 if pseries else 3
         self.check('%s L1 runs host %s (%s vfio-pci-core, md5 %s)' % (
             t, c.host, "a rebuilt" if rebuilt else "Debian's",
             c.md5.get(c.host, '?')[:8]),
